@@ -1,0 +1,374 @@
+// Gold-guided equivalence of parsed answers: structure rules here, scalar checks exact, symbolic, then numeric.
+import type { Budget } from "./budget.js";
+import { type C, type Expr, closeC, evalComplex, evalExact, freeVars, hasInfinity, isFiniteC, show } from "./expr.js";
+import type { GradeOptions } from "./options.js";
+import type { ParsedAnswer, RelOp, Value } from "./parse.js";
+import * as Q from "./rational.js";
+
+export interface Verdict {
+  equal: boolean;
+  reason: string;
+}
+
+type Ctx = { o: GradeOptions; budget: Budget; how: string };
+
+const yes = (reason: string): Verdict => ({ equal: true, reason: `equal:${reason}` });
+const no = (reason: string): Verdict => ({ equal: false, reason: `not-equal:${reason}` });
+
+/** Compares a prediction with the gold; the gold decides how the prediction is read. */
+export function compareParsed(gold: ParsedAnswer, pred: ParsedAnswer, o: GradeOptions, budget: Budget): Verdict {
+  if (gold.normalized !== "" && gold.normalized.replace(/\s+/g, "") === pred.normalized.replace(/\s+/g, "")) return yes("identical");
+  if (gold.choice) return pred.choice === gold.choice || pred.text === gold.choice.toLowerCase() ? yes("choice") : no("choice");
+  if (!gold.value || gold.value.kind === "text") {
+    if (gold.text !== "" && gold.text === pred.text) return yes("text");
+    return no(gold.value ? "text" : "gold-unparsed");
+  }
+  if (!pred.value) return no("pred-unparsed");
+  if (pred.value.kind === "text") return gold.text === pred.text ? yes("text") : no("text");
+  const ctx: Ctx = { o, budget, how: "value" };
+  const g = gold.value;
+  const p = pred.value;
+  if (g.kind === "scalar" && p.kind === "scalar") {
+    if (scalarEq(g.expr, p.expr, ctx)) return yes(ctx.how);
+    for (const alt of scaledAlternatives(gold, pred, p.expr, o)) {
+      if (scalarEq(g.expr, alt.expr, ctx)) return yes(alt.how);
+    }
+    return no(ctx.how);
+  }
+  return valueEq(g, p, ctx) ? yes(ctx.how) : no(ctx.how);
+}
+
+/** Percent and degree readings of a scalar prediction that the gold permits. */
+function scaledAlternatives(gold: ParsedAnswer, pred: ParsedAnswer, p: Expr, o: GradeOptions): { expr: Expr; how: string }[] {
+  const out: { expr: Expr; how: string }[] = [];
+  const hundred: Expr = { t: "num", v: Q.rat(100n) };
+  if (gold.percent && !pred.percent && o.percentAsFraction) out.push({ expr: { t: "mul", args: [p, hundred] }, how: "percent-as-fraction" });
+  if (pred.percent && !gold.percent) out.push({ expr: { t: "div", a: p, b: hundred }, how: "percent" });
+  if (gold.degrees && !pred.degrees && show(p).includes("pi")) {
+    out.push({ expr: { t: "div", a: { t: "mul", args: [p, { t: "num", v: Q.rat(180n) }] }, b: { t: "const", name: "pi" } }, how: "radians-as-degrees" });
+  }
+  return out;
+}
+
+function valueEq(g: Value, p: Value, ctx: Ctx): boolean {
+  ctx.budget.tick();
+  switch (g.kind) {
+    case "scalar":
+      if (p.kind === "scalar") return scalarEq(g.expr, p.expr, ctx);
+      if (p.kind === "relation") {
+        const rhs = assignedValue(p);
+        return rhs !== null && valueEq(g, rhs, ctx);
+      }
+      if ((p.kind === "list" || p.kind === "set" || p.kind === "tuple") && p.items.length === 1) return valueEq(g, p.items[0], ctx);
+      return false;
+    case "relation":
+      return relationEq(g, p, ctx);
+    case "interval":
+    case "union": {
+      const gi = asIntervals(g);
+      const pi = asIntervals(p);
+      return gi !== null && pi !== null && intervalsEq(gi, pi, ctx);
+    }
+    case "tuple": {
+      if (g.maybeInterval && (p.kind === "interval" || p.kind === "union")) {
+        const gi = asIntervals(g);
+        const pi = asIntervals(p);
+        return gi !== null && pi !== null && intervalsEq(gi, pi, ctx);
+      }
+      const items = p.kind === "tuple" || p.kind === "list" ? p.items : p.kind === "matrix" ? vectorItems(p) : null;
+      return items !== null && orderedEq(g.items, items, ctx);
+    }
+    case "set":
+    case "list": {
+      if (p.kind === "set" || p.kind === "list" || (p.kind === "tuple" && g.kind === "list")) return unorderedEq(g.items, p.items, ctx);
+      if (g.items.length === 1) return valueEq(g.items[0], p, ctx);
+      return false;
+    }
+    case "matrix": {
+      if (p.kind === "matrix") {
+        if (p.rows.length !== g.rows.length || p.rows[0].length !== g.rows[0].length) return false;
+        ctx.how = "matrix";
+        return g.rows.every((row, i) => orderedEq(row, p.rows[i], ctx));
+      }
+      const gv = vectorItems(g);
+      return gv !== null && (p.kind === "tuple" || p.kind === "list") && orderedEq(gv, p.items, ctx);
+    }
+    case "text":
+      return false;
+  }
+}
+
+/** Entries of a 1xn or nx1 matrix, else null. */
+function vectorItems(m: Value & { kind: "matrix" }): Value[] | null {
+  if (m.rows.length === 1) return m.rows[0];
+  if (m.rows.every((r) => r.length === 1)) return m.rows.map((r) => r[0]);
+  return null;
+}
+
+function orderedEq(a: Value[], b: Value[], ctx: Ctx): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!valueEq(a[i], b[i], ctx)) return false;
+  return true;
+}
+
+/** Multiset equality: every gold item matched by a distinct prediction item. */
+function unorderedEq(a: Value[], b: Value[], ctx: Ctx): boolean {
+  if (a.length !== b.length) return false;
+  const used = new Array<boolean>(b.length).fill(false);
+  outer: for (const x of a) {
+    for (let j = 0; j < b.length; j++) {
+      if (!used[j] && valueEq(x, b[j], ctx)) {
+        used[j] = true;
+        continue outer;
+      }
+    }
+    return false;
+  }
+  ctx.how = "unordered";
+  return true;
+}
+
+// ---------- relations ----------
+
+/** `x = 3` -> 3 (the value assigned to a lone variable), else null. */
+function assignedValue(r: Value & { kind: "relation" }): Value | null {
+  if (r.ops.length < 1 || r.ops.some((op) => op !== "=" && op !== "approx")) return null;
+  const first = r.sides[0];
+  if (first.kind === "scalar" && (first.expr.t === "var" || first.expr.t === "fn" || first.expr.t === "const")) return r.sides[r.sides.length - 1];
+  if (first.kind === "tuple" && first.items.every((i) => i.kind === "scalar" && i.expr.t === "var")) return r.sides[r.sides.length - 1];
+  return null;
+}
+
+function relationEq(g: Value & { kind: "relation" }, p: Value, ctx: Ctx): boolean {
+  const gAssigned = assignedValue(g);
+  if (p.kind !== "relation") {
+    if (gAssigned) return valueEq(gAssigned, p, ctx);
+    if (p.kind === "interval" || p.kind === "union") {
+      const gi = asIntervals(g);
+      const pi = asIntervals(p);
+      return gi !== null && pi !== null && intervalsEq(gi, pi, ctx);
+    }
+    return false;
+  }
+  const pAssigned = assignedValue(p);
+  if (gAssigned && pAssigned) {
+    if (g.sides[0].kind === "scalar" && p.sides[0].kind === "scalar" && show(g.sides[0].expr) !== show(p.sides[0].expr)) {
+      // y = 2x + 3 vs x = (y - 3)/2: fall through to the general equation check.
+    } else return valueEq(gAssigned, pAssigned, ctx);
+  }
+  if (g.ops.every((o) => o === "=") && p.ops.every((o) => o === "=") && g.sides.length === 2 && p.sides.length === 2) {
+    const [gl, gr] = g.sides;
+    const [pl, pr] = p.sides;
+    if (gl.kind === "scalar" && gr.kind === "scalar" && pl.kind === "scalar" && pr.kind === "scalar") {
+      ctx.how = "equation";
+      return proportional({ t: "add", args: [gl.expr, { t: "neg", a: gr.expr }] }, { t: "add", args: [pl.expr, { t: "neg", a: pr.expr }] }, ctx);
+    }
+  }
+  const gi = asIntervals(g);
+  const pi = asIntervals(p);
+  if (gi && pi) return intervalsEq(gi, pi, ctx);
+  // Same chain, possibly written the other way round (a < b vs b > a).
+  if (g.sides.length === p.sides.length && g.ops.length === p.ops.length) {
+    if (g.ops.every((op, i) => op === p.ops[i]) && orderedEq(g.sides, p.sides, ctx)) return true;
+    const flipped = [...p.ops].reverse().map(flip);
+    return g.ops.every((op, i) => op === flipped[i]) && orderedEq(g.sides, [...p.sides].reverse(), ctx);
+  }
+  return false;
+}
+
+function flip(op: RelOp): RelOp {
+  return op === "<" ? ">" : op === ">" ? "<" : op === "le" ? "ge" : op === "ge" ? "le" : op;
+}
+
+// ---------- intervals ----------
+
+interface Iv {
+  lo: Expr;
+  hi: Expr;
+  loClosed: boolean;
+  hiClosed: boolean;
+}
+
+const NEG_INF: Expr = { t: "neg", a: { t: "const", name: "inf" } };
+const POS_INF: Expr = { t: "const", name: "inf" };
+
+/** Reads intervals, unions, open-pair tuples and single-variable inequalities as a list of intervals. */
+function asIntervals(v: Value): Iv[] | null {
+  switch (v.kind) {
+    case "interval":
+      return [v];
+    case "tuple":
+      if (!v.maybeInterval || v.items[0].kind !== "scalar" || v.items[1].kind !== "scalar") return null;
+      return [{ lo: v.items[0].expr, hi: v.items[1].expr, loClosed: false, hiClosed: false }];
+    case "union": {
+      const out: Iv[] = [];
+      for (const p of v.parts) {
+        const ivs = asIntervals(p);
+        if (!ivs) return null;
+        out.push(...ivs);
+      }
+      return out;
+    }
+    case "set":
+      // {3} inside a union: the degenerate interval [3, 3].
+      if (v.items.every((i) => i.kind === "scalar")) return v.items.map((i) => ({ lo: (i as { expr: Expr }).expr, hi: (i as { expr: Expr }).expr, loClosed: true, hiClosed: true }));
+      return null;
+    case "relation":
+      return inequalityInterval(v);
+    default:
+      return null;
+  }
+}
+
+function inequalityInterval(r: Value & { kind: "relation" }): Iv[] | null {
+  if (r.sides.some((s) => s.kind !== "scalar")) return null;
+  const sides = r.sides.map((s) => (s as { expr: Expr }).expr);
+  const isVar = (e: Expr) => e.t === "var";
+  const strict = (op: RelOp) => op === "<" || op === ">";
+  if (sides.length === 2) {
+    const [a, b] = sides;
+    let op = r.ops[0];
+    let bound: Expr;
+    if (isVar(a) && !isVar(b)) bound = b;
+    else if (isVar(b) && !isVar(a)) {
+      bound = a;
+      op = flip(op);
+    } else return null;
+    if (op === "<" || op === "le") return [{ lo: NEG_INF, hi: bound, loClosed: false, hiClosed: !strict(op) }];
+    if (op === ">" || op === "ge") return [{ lo: bound, hi: POS_INF, loClosed: !strict(op), hiClosed: false }];
+    if (op === "ne") return [{ lo: NEG_INF, hi: bound, loClosed: false, hiClosed: false }, { lo: bound, hi: POS_INF, loClosed: false, hiClosed: false }];
+    return null;
+  }
+  if (sides.length === 3 && isVar(sides[1]) && !isVar(sides[0]) && !isVar(sides[2])) {
+    const [o1, o2] = r.ops;
+    const up = (o: RelOp) => o === "<" || o === "le";
+    const down = (o: RelOp) => o === ">" || o === "ge";
+    if (up(o1) && up(o2)) return [{ lo: sides[0], hi: sides[2], loClosed: !strict(o1), hiClosed: !strict(o2) }];
+    if (down(o1) && down(o2)) return [{ lo: sides[2], hi: sides[0], loClosed: !strict(o2), hiClosed: !strict(o1) }];
+  }
+  return null;
+}
+
+function intervalsEq(a: Iv[], b: Iv[], ctx: Ctx): boolean {
+  if (a.length !== b.length) return false;
+  const used = new Array<boolean>(b.length).fill(false);
+  outer: for (const x of a) {
+    for (let j = 0; j < b.length; j++) {
+      const y = b[j];
+      if (!used[j] && x.loClosed === y.loClosed && x.hiClosed === y.hiClosed && endpointEq(x.lo, y.lo, ctx) && endpointEq(x.hi, y.hi, ctx)) {
+        used[j] = true;
+        continue outer;
+      }
+    }
+    return false;
+  }
+  ctx.how = "interval";
+  return true;
+}
+
+function endpointEq(a: Expr, b: Expr, ctx: Ctx): boolean {
+  const ia = hasInfinity(a);
+  const ib = hasInfinity(b);
+  if (ia || ib) {
+    if (!(ia && ib)) return false;
+    const va = evalComplex(a, EMPTY, ctx.budget);
+    const vb = evalComplex(b, EMPTY, ctx.budget);
+    return Math.sign(va.re) === Math.sign(vb.re);
+  }
+  return scalarEq(a, b, ctx);
+}
+
+// ---------- scalars ----------
+
+const EMPTY = new Map<string, C>();
+
+/** Exact when both are rational, else symbolic text, else numeric at random points (complex arithmetic). */
+export function scalarEq(a: Expr, b: Expr, ctx: Ctx): boolean {
+  if (show(a) === show(b)) {
+    ctx.how = "symbolic";
+    return true;
+  }
+  const ea = evalExact(a, ctx.budget);
+  if (ea) {
+    const eb = evalExact(b, ctx.budget);
+    if (eb) {
+      ctx.how = "rational";
+      return Q.eq(ea, eb);
+    }
+  }
+  const va = freeVars(a);
+  const vb = freeVars(b);
+  if (va.size !== vb.size || [...va].some((v) => !vb.has(v))) {
+    ctx.how = "variables";
+    return false;
+  }
+  if (va.size === 0) {
+    ctx.how = "numeric";
+    const x = evalComplex(a, EMPTY, ctx.budget);
+    const y = evalComplex(b, EMPTY, ctx.budget);
+    if (!isFiniteC(x) || !isFiniteC(y)) return hasInfinity(a) && hasInfinity(b) && Math.sign(x.re) === Math.sign(y.re) && !Number.isNaN(x.re);
+    return closeC(x, y, ctx.o.relTol);
+  }
+  ctx.how = "sampled";
+  let valid = 0;
+  for (const env of samplePoints([...va].sort(), ctx.o.samplePoints)) {
+    const x = evalComplex(a, env, ctx.budget);
+    const y = evalComplex(b, env, ctx.budget);
+    const fx = isFiniteC(x);
+    const fy = isFiniteC(y);
+    if (!fx && !fy) continue;
+    if (fx !== fy) return false;
+    if (!closeC(x, y, Math.max(ctx.o.relTol, 1e-9))) return false;
+    valid++;
+  }
+  return valid >= 2;
+}
+
+/** f = c * g for a nonzero constant c at every sample point (equivalent equations f = 0, g = 0). */
+function proportional(f: Expr, g: Expr, ctx: Ctx): boolean {
+  const vars = [...new Set([...freeVars(f), ...freeVars(g)])].sort();
+  if (vars.length === 0) return false;
+  const fv = freeVars(f);
+  const gv = freeVars(g);
+  if (fv.size !== gv.size || [...fv].some((v) => !gv.has(v))) return false;
+  let ratio: C | null = null;
+  let valid = 0;
+  for (const env of samplePoints(vars, ctx.o.samplePoints)) {
+    const x = evalComplex(f, env, ctx.budget);
+    const y = evalComplex(g, env, ctx.budget);
+    if (!isFiniteC(x) || !isFiniteC(y)) continue;
+    const yAbs = Math.hypot(y.re, y.im);
+    const xAbs = Math.hypot(x.re, x.im);
+    if (yAbs < 1e-12 || xAbs < 1e-12) {
+      if (yAbs < 1e-12 && xAbs < 1e-12) continue;
+      return false;
+    }
+    const den = y.re * y.re + y.im * y.im;
+    const r = { re: (x.re * y.re + x.im * y.im) / den, im: (x.im * y.re - x.re * y.im) / den };
+    if (ratio === null) ratio = r;
+    else if (!closeC(ratio, r, 1e-8)) return false;
+    valid++;
+  }
+  return valid >= 2;
+}
+
+/** Deterministic evaluation points: mostly positive reals, some negative, one complex. */
+function* samplePoints(vars: string[], n: number): Generator<Map<string, C>> {
+  let seed = 0x9e3779b9;
+  const rnd = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let k = 0; k < n; k++) {
+    const env = new Map<string, C>();
+    for (const v of vars) {
+      const mag = 0.4 + 2.2 * rnd();
+      if (k < n - 3) env.set(v, { re: mag, im: 0 });
+      else if (k < n - 1) env.set(v, { re: -mag, im: 0 });
+      else env.set(v, { re: mag, im: 0.3 + rnd() });
+    }
+    yield env;
+  }
+}

@@ -1,0 +1,89 @@
+// grade / isEquivalent: the single entry points used by evaluation and by the training reward.
+import { Budget, BudgetExceeded } from "./budget.js";
+import { compareParsed, type Verdict } from "./compare.js";
+import { extractAnswer } from "./extract.js";
+import { ParseError } from "./latex-tokens.js";
+import { type GradeOptions, resolveOptions } from "./options.js";
+import { describe, type ParsedAnswer, parseAnswer } from "./parse.js";
+import type { GradeResult } from "./result.js";
+
+/** Gold answers repeat across samples; parse each once. */
+const goldCache = new Map<string, ParsedAnswer>();
+const GOLD_CACHE_MAX = 20_000;
+
+function parseGold(gold: string, budget: Budget): ParsedAnswer {
+  const hit = goldCache.get(gold);
+  if (hit) return hit;
+  const parsed = parseAnswer(gold, {}, budget);
+  if (goldCache.size >= GOLD_CACHE_MAX) goldCache.clear();
+  goldCache.set(gold, parsed);
+  return parsed;
+}
+
+/** Reads the prediction the way the gold asks: a list-valued gold never reads `1,000` as one thousand. */
+function parsePred(pred: string, gold: ParsedAnswer, budget: Budget): ParsedAnswer {
+  const listy = gold.value && (gold.value.kind === "list" || gold.value.kind === "tuple" || gold.value.kind === "set");
+  return parseAnswer(pred, { thousands: listy ? "never" : "auto" }, budget);
+}
+
+interface Judged extends Verdict {
+  gold: ParsedAnswer | null;
+  pred: ParsedAnswer | null;
+}
+
+function judge(gold: string, pred: string, o: GradeOptions, budget: Budget): Judged {
+  let g: ParsedAnswer | null = null;
+  let p: ParsedAnswer | null = null;
+  try {
+    if (pred.length > o.maxAnswerChars) return { equal: false, reason: "answer-too-long", gold: null, pred: null };
+    if (gold.length > o.maxAnswerChars * 4) return { equal: false, reason: "gold-too-long", gold: null, pred: null };
+    g = parseGold(gold, budget);
+    p = parsePred(pred, g, budget);
+    return { ...compareParsed(g, p, o, budget), gold: g, pred: p };
+  } catch (e) {
+    if (e instanceof BudgetExceeded) return { equal: false, reason: e.what === "time" ? "timeout" : `too-large:${e.what}`, gold: g, pred: p };
+    if (e instanceof ParseError) return { equal: false, reason: `parse-error:${e.message}`, gold: g, pred: p };
+    if (e instanceof RangeError) return { equal: false, reason: `not-equal:${e.message}`, gold: g, pred: p };
+    return { equal: false, reason: `error:${(e as Error)?.message ?? String(e)}`, gold: g, pred: p };
+  }
+}
+
+/** Equivalence of a gold answer and a predicted answer string (no extraction). Never throws. */
+export function isEquivalent(gold: string, pred: string, options?: Partial<GradeOptions> | string): Verdict {
+  const o = resolveOptions(options);
+  const { equal, reason } = judge(String(gold), String(pred), o, Budget.ms(o.budgetMs));
+  return { equal, reason };
+}
+
+/** Extracts the final answer from a completion and compares it with the gold. Never throws. */
+export function grade(completion: string, gold: string, options?: Partial<GradeOptions> | string): GradeResult {
+  const t0 = performance.now();
+  let o: GradeOptions;
+  try {
+    o = resolveOptions(options);
+  } catch (e) {
+    return result(false, null, null, `bad-options:${(e as Error).message}`, null, null, "invalid", t0);
+  }
+  try {
+    const budget = new Budget(t0 + o.budgetMs);
+    const ex = extractAnswer(typeof completion === "string" ? completion : String(completion ?? ""), o);
+    if (ex.answer === null) return result(false, null, null, "no-answer", null, null, o.preset, t0);
+    const j = judge(typeof gold === "string" ? gold : String(gold ?? ""), ex.answer, o, budget);
+    return result(j.equal, ex.answer, ex.rule, j.reason, j.gold ? describe(j.gold.value) : null, j.pred ? describe(j.pred.value) : null, o.preset, t0);
+  } catch (e) {
+    return result(false, null, null, `error:${(e as Error)?.message ?? String(e)}`, null, null, o.preset, t0);
+  }
+}
+
+function result(
+  correct: boolean,
+  extracted: string | null,
+  rule: string | null,
+  reason: string,
+  goldParsed: string | null,
+  predParsed: string | null,
+  preset: string,
+  t0: number,
+): GradeResult {
+  return { correct, extracted, rule, reason, goldParsed, predParsed, preset, ms: performance.now() - t0 };
+}

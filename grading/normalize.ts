@@ -1,0 +1,148 @@
+// Named string-level normalisation rules applied to an answer before tokenising; each is testable on its own.
+
+/** What normalisation learned about the answer while rewriting it. */
+export interface NormalizeNotes {
+  percent: boolean;
+  degrees: boolean;
+  unit: string | null;
+}
+
+export type Rule = (s: string, notes: NormalizeNotes) => string;
+
+const UNICODE: [RegExp, string][] = [
+  [/[\u2212\u2013\u2014]/g, "-"],
+  [/[\u00d7\u22c5\u00b7]/g, "\\cdot "],
+  [/\u00f7/g, "\\div "],
+  [/\u03c0/g, "\\pi "],
+  [/\u221e/g, "\\infty "],
+  [/\u2264/g, "\\le "],
+  [/\u2265/g, "\\ge "],
+  [/\u2260/g, "\\ne "],
+  [/\u221a/g, "\\sqrt"],
+  [/\u222a/g, "\\cup "],
+  [/\u2208/g, "\\in "],
+  [/[\u00a0\u2009\u202f]/g, " "],
+];
+
+export const rules: Readonly<Record<string, Rule>> = {
+  /** Unicode math symbols to their LaTeX commands. */
+  unicode: (s) => {
+    for (const [re, to] of UNICODE) s = s.replace(re, to);
+    return s;
+  },
+  /** `$...$`, `\(...\)`, `\[...\]` delimiters and `\displaystyle` carry no meaning inside an answer. */
+  mathDelimiters: (s) =>
+    s
+      .replace(/\\\$/g, "\u0001") // keep escaped dollars (currency) for the currency rule
+      .replace(/\$/g, " ")
+      .replace(/\\[()[\]]/g, " ")
+      .replace(/\u0001/g, "\\$")
+      .replace(/\\(displaystyle|textstyle|scriptstyle)/g, " "),
+  /** A gold written as `\boxed{X}` means X. */
+  boxWrapper: (s) => {
+    const m = /^\s*\\(?:boxed|fbox)\s*\{([\s\S]*)\}\s*$/.exec(s);
+    return m ? m[1] : s;
+  },
+  /** `\left(`, `\right]`, `\bigl(`: sizing only; `\left.` and `\right.` are invisible. */
+  sizing: (s) => s.replace(/\\(?:left|right)\s*\./g, " ").replace(/\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z])/g, " "),
+  /** Thin/negative spaces, `~`, `\quad`. */
+  spacing: (s) => s.replace(/\\\\|\\[,;:! ]/g, (m) => (m === "\\\\" ? m : " ")).replace(/\\q?quad(?![A-Za-z])/g, " ").replace(/~/g, " "),
+  /** `\dfrac`, `\tfrac`, `\cfrac` are `\frac`; `\dbinom` is `\binom`. */
+  fracVariants: (s) => s.replace(/\\[dtc]frac(?![A-Za-z])/g, "\\frac").replace(/\\[dt]binom(?![A-Za-z])/g, "\\binom"),
+  /** Relation spellings to one form. */
+  relations: (s) =>
+    s
+      .replace(/\\(?:leq|leqslant|leqq)(?![A-Za-z])/g, "\\le ")
+      .replace(/\\(?:geq|geqslant|geqq)(?![A-Za-z])/g, "\\ge ")
+      .replace(/\\(?:neq)(?![A-Za-z])/g, "\\ne ")
+      .replace(/\\lt(?![A-Za-z])/g, "<")
+      .replace(/\\gt(?![A-Za-z])/g, ">")
+      .replace(/<=/g, "\\le ")
+      .replace(/>=/g, "\\ge ")
+      .replace(/!=/g, "\\ne ")
+      .replace(/\\(?:dfrac)/g, "\\frac"),
+  /** `1{,}000` is one thousand. */
+  thousandsBraces: (s) => s.replace(/\{,\}/g, ""),
+  /** `45^\circ`, `45^{\circ}`, `45°`, `\degree`: degrees. */
+  degrees: (s, notes) => {
+    const t = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|\\circ(?![A-Za-z])|\u00b0|\\degree(?![A-Za-z])|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}/g, " ");
+    if (t !== s) notes.degrees = true;
+    return t;
+  },
+  /** `10\%`, `10%`, `10 percent`. */
+  percent: (s, notes) => {
+    const t = s.replace(/\\%|%|\\text\{\s*percent\s*\}|\bpercent\b/g, " ");
+    if (t !== s) notes.percent = true;
+    return t;
+  },
+  /** `\$18`, `18 dollars`: currency is a unit. */
+  currency: (s) => s.replace(/\\\$|\$/g, " "),
+  /** `\emptyset`, `\varnothing`: the empty set. `\mathbb{R}`: the real line. */
+  namedSets: (s) =>
+    s
+      .replace(/\\(?:emptyset|varnothing)(?![A-Za-z])/g, "\\{\\}")
+      .replace(/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)"),
+  /** `\text{ and }`, `and`, `or` between answers list them. */
+  conjunctions: (s) => s.replace(/\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)\s*\}/g, ",").replace(/\s+(?:and|or)\s+/g, ","),
+  /** Trailing units written as text: `5 \text{ cm}`, `6.5 \mathrm{~m}`, `12 inches`; only after a number-like value. */
+  units: (s, notes) => {
+    const wrapped = /^(.*?[0-9}])\s*((?:\\(?:text|mathrm|mbox|textrm|operatorname)\s*\{[^{}]*\}\s*(?:\^\s*\{?-?\d\}?)?\s*(?:\/\s*)?)+)$/.exec(s);
+    if (wrapped && /\d/.test(wrapped[1]) && /[A-Za-z]/.test(wrapped[2].replace(/\\[A-Za-z]+/g, ""))) {
+      notes.unit = wrapped[2].replace(/\\[A-Za-z]+|[{}]/g, "").trim();
+      return wrapped[1];
+    }
+    const bare = /^([-+]?\s*[\d.,]+(?:\s*(?:\\times|\\cdot)\s*10\s*\^\s*\{?-?\d+\}?)?)\s+([A-Za-z][A-Za-z./^\d -]*)$/.exec(s);
+    if (bare && !/^(?:e|i|pi|x|y|n)$/.test(bare[2].trim())) {
+      notes.unit = bare[2].trim();
+      return bare[1];
+    }
+    return s;
+  },
+  /** `\text{5}` is 5: unwrap text wrappers whose content is not words. */
+  textWrappers: (s) => s.replace(/\\(?:text|textbf|mathbf|textrm|mbox|mathrm)\s*\{([^{}A-Za-z]*)\}/g, "$1"),
+  /** `np.arcsin(x)`, `math.sqrt(2)`: code spellings of functions. */
+  codeNotation: (s) => s.replace(/\b(?:np|numpy|math|sympy|sp)\.(?=[a-z])/g, "").replace(/\*\*/g, "^"),
+  /** `y^{\prime}`, `y^\prime`, `y'`: a derivative is part of the variable's name. */
+  primes: (s) => s.replace(/\^\s*\{\s*((?:\\prime\s*)+)\}|\^\s*\\prime(?![A-Za-z])/g, (_m, g: string | undefined) => "'".repeat(g ? (g.match(/prime/g) ?? []).length : 1)),
+  /** Trailing sentence punctuation and surrounding space. */
+  trailingPunctuation: (s) => s.replace(/[\s.;,]+$/g, "").replace(/^[\s,;:]+/, ""),
+};
+
+/** The order rules run in. */
+export const RULE_ORDER: readonly (keyof typeof rules)[] = [
+  "unicode",
+  "mathDelimiters",
+  "codeNotation",
+  "primes",
+  "boxWrapper",
+  "sizing",
+  "spacing",
+  "fracVariants",
+  "relations",
+  "thousandsBraces",
+  "degrees",
+  "percent",
+  "currency",
+  "namedSets",
+  "conjunctions",
+  "trailingPunctuation",
+  "units",
+  "textWrappers",
+  "trailingPunctuation",
+];
+
+export function normalizeAnswer(raw: string): { text: string; notes: NormalizeNotes } {
+  const notes: NormalizeNotes = { percent: false, degrees: false, unit: null };
+  let s = raw;
+  for (const name of RULE_ORDER) s = rules[name](s, notes);
+  return { text: s.trim(), notes };
+}
+
+/** Lower-cased letters and digits only: the form text answers are compared in. */
+export function textForm(raw: string): string {
+  return raw
+    .replace(/\\(?:text|textbf|textit|mathrm|mathbf|mbox|textrm|operatorname)\s*/g, "")
+    .replace(/\\[,;:! ]/g, "")
+    .replace(/[^A-Za-z0-9]/g, "")
+    .toLowerCase();
+}

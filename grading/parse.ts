@@ -1,0 +1,331 @@
+// parseAnswer: answer string -> typed value (scalar, tuple, set, list, interval, union, relation, matrix, text).
+import { Budget } from "./budget.js";
+import { type Expr, show as showExpr } from "./expr.js";
+import { ExprParser } from "./latex-expr.js";
+import { ParseError, type Token, tokenize } from "./latex-tokens.js";
+import { normalizeAnswer, textForm } from "./normalize.js";
+
+export type RelOp = "=" | "<" | ">" | "le" | "ge" | "ne" | "approx";
+
+export type Value =
+  | { kind: "scalar"; expr: Expr }
+  | { kind: "tuple"; items: Value[]; maybeInterval: boolean }
+  | { kind: "set"; items: Value[] }
+  | { kind: "list"; items: Value[] }
+  | { kind: "interval"; lo: Expr; hi: Expr; loClosed: boolean; hiClosed: boolean }
+  | { kind: "union"; parts: Value[] }
+  | { kind: "relation"; sides: Value[]; ops: RelOp[] }
+  | { kind: "matrix"; rows: Value[][] }
+  | { kind: "text"; text: string };
+
+export interface ParsedAnswer {
+  /** The answer as given. */
+  raw: string;
+  /** After the normalisation rules. */
+  normalized: string;
+  /** Structured value, or null when the answer could not be parsed (text comparison still applies). */
+  value: Value | null;
+  /** Why parsing failed, when it did. */
+  error: string | null;
+  /** Lower-cased alphanumerics: the form text answers compare in. */
+  text: string;
+  /** A multiple-choice letter such as `(C)` or `\text{C}`. */
+  choice: string | null;
+  percent: boolean;
+  degrees: boolean;
+  unit: string | null;
+}
+
+export interface ParseOptions {
+  /** `1,000`: "auto" reads it as one thousand when the whole answer has that shape; "never" reads a list. */
+  thousands: "auto" | "never";
+}
+
+const MAX_ITEMS = 256;
+
+export function parseAnswer(raw: string, options: Partial<ParseOptions> = {}, budget: Budget = Budget.unlimited()): ParsedAnswer {
+  const { text: normalized, notes } = normalizeAnswer(raw);
+  const out: ParsedAnswer = {
+    raw,
+    normalized,
+    value: null,
+    error: null,
+    text: textForm(normalized),
+    choice: choiceLetter(normalized),
+    percent: notes.percent,
+    degrees: notes.degrees,
+    unit: notes.unit,
+  };
+  if (out.choice) {
+    out.value = { kind: "text", text: out.choice.toLowerCase() };
+    return out;
+  }
+  if (isTextAnswer(normalized)) {
+    out.value = { kind: "text", text: out.text };
+    return out;
+  }
+  try {
+    const toks = tokenize(normalized);
+    out.value = new StructureParser(budget, options.thousands ?? "auto").value(toks);
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    out.error = e.message;
+  }
+  return out;
+}
+
+/** `(C)`, `\text{(C)}`, `\textbf{C}`, `C`: a choice among A-E. */
+function choiceLetter(s: string): string | null {
+  const t = s.replace(/\\(?:text|textbf|mathrm|mathbf|textrm)\s*\{([^{}]*)\}/g, "$1").replace(/\s/g, "");
+  const m = /^\(?([A-E])\)?$/.exec(t);
+  return m ? m[1] : null;
+}
+
+const FN_WORDS = /^(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|ln|log|exp|sqrt|pi|infty|inf|oo|and|or)$/;
+
+/** Words rather than mathematics: `\text{Monday}`, `no solution`, `odd`. */
+function isTextAnswer(s: string): boolean {
+  const whole = /^\\(?:text|textbf|textit|mathrm|mbox|textrm)\s*\{([^{}]*)\}$/.exec(s.trim());
+  if (whole && /[A-Za-z]{2,}/.test(whole[1]) && !/\d/.test(whole[1])) return true;
+  if (/[\\{}^_=<>()[\]|\d]/.test(s)) return false;
+  const words = s.match(/[A-Za-z]+/g) ?? [];
+  return words.some((w) => w.length >= 3 && !FN_WORDS.test(w));
+}
+
+const OPENERS = new Set(["(", "[", "{"]);
+const CLOSERS = new Set([")", "]", "}"]);
+const CMD_OPENERS = new Set(["{", "langle", "lfloor", "lceil", "begin", "lvert"]);
+const CMD_CLOSERS = new Set(["}", "rangle", "rfloor", "rceil", "end", "rvert"]);
+
+function delta(t: Token): number {
+  if (t.k === "sym") return OPENERS.has(t.s) ? 1 : CLOSERS.has(t.s) ? -1 : 0;
+  if (t.k === "cmd") return CMD_OPENERS.has(t.s) ? 1 : CMD_CLOSERS.has(t.s) ? -1 : 0;
+  return 0;
+}
+
+/** Splits at depth-0 tokens matching `sep`; throws on unbalanced brackets. */
+function splitTop(toks: Token[], sep: (t: Token) => boolean): { parts: Token[][]; seps: Token[] } {
+  const parts: Token[][] = [[]];
+  const seps: Token[] = [];
+  let depth = 0;
+  for (const t of toks) {
+    if (depth === 0 && sep(t)) {
+      parts.push([]);
+      seps.push(t);
+      continue;
+    }
+    depth += delta(t);
+    if (depth < 0) throw new ParseError("unbalanced brackets");
+    parts[parts.length - 1].push(t);
+  }
+  if (depth !== 0) throw new ParseError("unbalanced brackets");
+  return { parts, seps };
+}
+
+/** Index of the token closing the bracket opened at 0, or -1. */
+function matchingClose(toks: Token[]): number {
+  let depth = 0;
+  for (let i = 0; i < toks.length; i++) {
+    depth += delta(toks[i]);
+    if (depth === 0) return i;
+  }
+  return -1;
+}
+
+const isSym = (t: Token | undefined, s: string) => t !== undefined && t.k === "sym" && t.s === s;
+const isCmd = (t: Token | undefined, s: string) => t !== undefined && t.k === "cmd" && t.s === s;
+const isComma = (t: Token) => t.k === "sym" && (t.s === "," || t.s === ";");
+
+const REL_CMDS: Record<string, RelOp> = { le: "le", ge: "ge", ne: "ne", approx: "approx", sim: "approx", equiv: "=" };
+
+function relOp(t: Token): RelOp | null {
+  if (t.k === "sym") return t.s === "=" ? "=" : t.s === "<" ? "<" : t.s === ">" ? ">" : null;
+  if (t.k === "cmd") return REL_CMDS[t.s] ?? null;
+  return null;
+}
+
+class StructureParser {
+  constructor(
+    private readonly budget: Budget,
+    private readonly thousands: "auto" | "never",
+  ) {}
+
+  value(toks: Token[]): Value {
+    if (toks.length === 0) throw new ParseError("empty answer");
+    const { parts } = splitTop(toks, isComma);
+    const nonEmpty = parts.filter((p) => p.length > 0);
+    if (nonEmpty.length === 0) throw new ParseError("empty answer");
+    if (nonEmpty.length > 1) {
+      if (this.thousands === "auto" && isThousands(parts)) {
+        const digits = parts.map((p) => (p[0] as { s: string }).s).join("");
+        return this.item(tokenize(digits));
+      }
+      if (nonEmpty.length > MAX_ITEMS) throw new ParseError("too many items");
+      return { kind: "list", items: nonEmpty.map((p) => this.item(p)) };
+    }
+    return this.item(nonEmpty[0]);
+  }
+
+  private item(toks: Token[]): Value {
+    this.budget.tick();
+    // x \in [1, 2]: the set the variable lies in.
+    const inSplit = splitTop(toks, (t) => isCmd(t, "in"));
+    if (inSplit.parts.length === 2 && inSplit.parts[1].length > 0) return this.item(inSplit.parts[1]);
+
+    const cup = splitTop(toks, (t) => isCmd(t, "cup"));
+    if (cup.parts.length > 1) return { kind: "union", parts: cup.parts.map((p) => this.item(p)) };
+
+    const rel = splitTop(toks, (t) => relOp(t) !== null);
+    if (rel.parts.length > 1) {
+      if (rel.parts.some((p) => p.length === 0)) throw new ParseError("empty side of relation");
+      return { kind: "relation", sides: rel.parts.map((p) => this.item(p)), ops: rel.seps.map((t) => relOp(t)!) };
+    }
+
+    const first = toks[0];
+    const last = toks[toks.length - 1];
+    if ((isSym(first, "(") || isSym(first, "[") || isCmd(first, "langle")) && matchingClose(toks) === toks.length - 1) {
+      const inner = toks.slice(1, -1);
+      const { parts } = splitTop(inner, isComma);
+      if (parts.length >= 2) {
+        if (parts.some((p) => p.length === 0)) throw new ParseError("empty tuple item");
+        if (parts.length > MAX_ITEMS) throw new ParseError("too many items");
+        const open = isCmd(first, "langle") ? "<" : (first as { s: string }).s;
+        const close = isCmd(last, "rangle") ? ">" : (last as { s: string }).s;
+        if (parts.length === 2 && (open === "[" || close === "]") && open !== "<") {
+          return {
+            kind: "interval",
+            lo: this.scalar(parts[0]),
+            hi: this.scalar(parts[1]),
+            loClosed: open === "[",
+            hiClosed: close === "]",
+          };
+        }
+        return { kind: "tuple", items: parts.map((p) => this.item(p)), maybeInterval: parts.length === 2 && open === "(" && close === ")" };
+      }
+    }
+    if (isCmd(first, "{") && matchingClose(toks) === toks.length - 1) {
+      const inner = toks.slice(1, -1);
+      if (inner.length === 0) return { kind: "set", items: [] };
+      const { parts } = splitTop(inner, isComma);
+      return { kind: "set", items: parts.filter((p) => p.length > 0).map((p) => this.item(p)) };
+    }
+    if (isCmd(first, "begin")) return this.matrix(toks);
+
+    const expr = this.scalar(toks);
+    const expanded = expandPm(expr);
+    if (expanded.length > 1) return { kind: "set", items: expanded.map((e) => ({ kind: "scalar", expr: e })) };
+    return { kind: "scalar", expr };
+  }
+
+  private scalar(toks: Token[]): Expr {
+    return ExprParser.parse(toks, this.budget);
+  }
+
+  /** \begin{pmatrix} a & b \\ c & d \end{pmatrix} (also bmatrix, matrix, array with a column spec). */
+  private matrix(toks: Token[]): Value {
+    let end = toks.length - 1;
+    while (end > 0 && !isCmd(toks[end], "end")) end--;
+    if (end === 0 || matchingClose(toks) !== end || !isSym(toks[end + 1], "{") || !isSym(toks[toks.length - 1], "}")) throw new ParseError("text after matrix");
+    let i = 1;
+    if (!isSym(toks[i], "{")) throw new ParseError("bad \\begin");
+    let env = "";
+    for (i++; i < toks.length && !isSym(toks[i], "}"); i++) env += (toks[i] as { s: string }).s;
+    i++;
+    if (!/^(?:[pbvBV]?matrix|array|smallmatrix)$/.test(env)) throw new ParseError(`unsupported environment ${env}`);
+    if (env === "array" && isSym(toks[i], "{")) {
+      while (i < toks.length && !isSym(toks[i], "}")) i++;
+      i++;
+    }
+    const body = toks.slice(i, end);
+    const rows = splitTop(body, (t) => isCmd(t, "\\"))
+      .parts.filter((r) => r.length > 0)
+      .map((r) => splitTop(r, (t) => isSym(t, "&")).parts.map((c) => this.item(c)));
+    if (rows.length === 0) throw new ParseError("empty matrix");
+    if (rows.some((r) => r.length !== rows[0].length)) throw new ParseError("ragged matrix");
+    return { kind: "matrix", rows };
+  }
+}
+
+/** `1,000` or `12,345,678`: one number written with thousands separators. */
+function isThousands(parts: Token[][]): boolean {
+  if (parts.some((p) => p.length !== 1 || p[0].k !== "num")) return false;
+  const nums = parts.map((p) => (p[0] as { s: string }).s);
+  if (!/^\d{1,3}$/.test(nums[0])) return false;
+  return nums.slice(1).every((s, i) => (i === nums.length - 2 ? /^\d{3}(?:\.\d+)?$/.test(s) : /^\d{3}$/.test(s)));
+}
+
+/** `a \pm b` -> [a + b, a - b]; at most 4 signs (16 values). */
+function expandPm(e: Expr): Expr[] {
+  let count = 0;
+  const visit = (x: Expr): Expr[] => {
+    switch (x.t) {
+      case "fn": {
+        if (x.name === "pm" || x.name === "mp") {
+          if (++count > 4) throw new ParseError("too many \\pm");
+          const as = visit(x.args[0]);
+          const bs = visit(x.args[1]);
+          const out: Expr[] = [];
+          for (const a of as)
+            for (const b of bs) {
+              const plus: Expr = { t: "add", args: [a, b] };
+              const minus: Expr = { t: "add", args: [a, { t: "neg", a: b }] };
+              out.push(...(x.name === "pm" ? [plus, minus] : [minus, plus]));
+            }
+          return out;
+        }
+        return product(x.args.map(visit)).map((args) => ({ ...x, args }));
+      }
+      case "add":
+      case "mul":
+        return product(x.args.map(visit)).map((args) => ({ ...x, args }));
+      case "neg":
+        return visit(x.a).map((a) => ({ t: "neg", a }));
+      case "div":
+      case "pow": {
+        const as = visit(x.a);
+        const bs = visit(x.b);
+        const out: Expr[] = [];
+        for (const a of as) for (const b of bs) out.push({ ...x, a, b });
+        return out;
+      }
+      default:
+        return [x];
+    }
+  };
+  return visit(e);
+}
+
+function product(lists: Expr[][]): Expr[][] {
+  let acc: Expr[][] = [[]];
+  for (const l of lists) {
+    const next: Expr[][] = [];
+    for (const a of acc) for (const x of l) next.push([...a, x]);
+    acc = next;
+  }
+  return acc;
+}
+
+/** A short human-readable rendering of a parsed value (for results and logs). */
+export function describe(v: Value | null): string {
+  if (!v) return "unparsed";
+  switch (v.kind) {
+    case "scalar":
+      return showExpr(v.expr);
+    case "tuple":
+      return `tuple(${v.items.map(describe).join(", ")})`;
+    case "set":
+      return `set{${v.items.map(describe).join(", ")}}`;
+    case "list":
+      return `list[${v.items.map(describe).join(", ")}]`;
+    case "interval":
+      return `${v.loClosed ? "[" : "("}${showExpr(v.lo)}, ${showExpr(v.hi)}${v.hiClosed ? "]" : ")"}`;
+    case "union":
+      return v.parts.map(describe).join(" U ");
+    case "relation":
+      return v.sides.map((s, i) => (i === 0 ? describe(s) : ` ${v.ops[i - 1]} ${describe(s)}`)).join("");
+    case "matrix":
+      return `matrix[${v.rows.map((r) => r.map(describe).join(", ")).join("; ")}]`;
+    case "text":
+      return `text(${v.text})`;
+  }
+}
