@@ -70,7 +70,7 @@ function valueEq(g: Value, p: Value, ctx: Ctx): boolean {
       return gi !== null && pi !== null && intervalsEq(gi, pi, ctx);
     }
     case "tuple": {
-      if (g.maybeInterval && (p.kind === "interval" || p.kind === "union")) {
+      if (g.maybeInterval && (p.kind === "interval" || p.kind === "union" || p.kind === "relation")) {
         const gi = asIntervals(g);
         const pi = asIntervals(p);
         return gi !== null && pi !== null && intervalsEq(gi, pi, ctx);
@@ -134,16 +134,22 @@ function unorderedEq(a: Value[], b: Value[], ctx: Ctx): boolean {
 function assignedValue(r: Value & { kind: "relation" }): Value | null {
   if (r.ops.length < 1 || r.ops.some((op) => op !== "=" && op !== "approx")) return null;
   const first = r.sides[0];
-  if (first.kind === "scalar" && (first.expr.t === "var" || first.expr.t === "fn" || first.expr.t === "const")) return r.sides[r.sides.length - 1];
+  if (first.kind === "scalar" && isNameLike(first.expr)) return r.sides[r.sides.length - 1];
   if (first.kind === "tuple" && first.items.every((i) => i.kind === "scalar" && i.expr.t === "var")) return r.sides[r.sides.length - 1];
   return null;
+}
+
+/** `x`, `a_1`, `f(x)` (read as f times x), `\sin` ...: a left side that names what is being given. */
+function isNameLike(e: Expr): boolean {
+  if (e.t === "var" || e.t === "const") return true;
+  return e.t === "mul" && e.args.length === 2 && e.args[0].t === "var" && (e.args[1].t === "var" || e.args[1].t === "add");
 }
 
 function relationEq(g: Value & { kind: "relation" }, p: Value, ctx: Ctx): boolean {
   const gAssigned = assignedValue(g);
   if (p.kind !== "relation") {
     if (gAssigned) return valueEq(gAssigned, p, ctx);
-    if (p.kind === "interval" || p.kind === "union") {
+    if (p.kind === "interval" || p.kind === "union" || (p.kind === "tuple" && p.maybeInterval)) {
       const gi = asIntervals(g);
       const pi = asIntervals(p);
       return gi !== null && pi !== null && intervalsEq(gi, pi, ctx);

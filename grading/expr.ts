@@ -1,5 +1,5 @@
 // Expression trees for scalar answers: exact rational evaluation, complex floating evaluation, printing.
-import { Budget, BudgetExceeded } from "./budget.js";
+import { type Budget, BudgetExceeded } from "./budget.js";
 import * as Q from "./rational.js";
 import type { Rational } from "./rational.js";
 
@@ -89,7 +89,7 @@ export function hasInfinity(e: Expr): boolean {
 export function show(e: Expr): string {
   switch (e.t) {
     case "num":
-      return Q.toString(e.v);
+      return Q.ratToString(e.v);
     case "const":
       return e.name === "inf" ? "oo" : e.name;
     case "var":
@@ -211,7 +211,8 @@ function evalExactFn(name: string, args: Expr[], budget: Budget): Rational | nul
       const [n, k] = v;
       if (!Q.isInt(n) || !Q.isInt(k) || n.n < 0n || n.n > 100_000n) return null;
       if (k.n < 0n || k.n > n.n) return Q.ZERO;
-      const kk = k.n > n.n - k.n ? n.n - k.n : k.n;
+      const rest = n.n - k.n;
+      const kk = rest < k.n ? rest : k.n; // BigInt: Math.min does not apply
       if (kk > 5000n) return null;
       let acc = 1n;
       for (let j = 1n; j <= kk; j++) acc = (acc * (n.n - kk + j)) / j;

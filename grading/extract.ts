@@ -49,7 +49,9 @@ function readBoxArg(s: string, pos: number): { content: string; end: number } | 
   if (s[i] === "{") return readBraced(s, i);
   if (i === pos) return null; // "\boxedx" is not a box
   const m = /^[^\s$]+/.exec(s.slice(i, i + 200));
-  return m ? { content: m[0], end: i + m[0].length } : null;
+  if (!m) return null;
+  // "\boxed 5." ends a sentence: the period is not part of the answer.
+  return { content: m[0].replace(/[.,;]+$/, ""), end: i + m[0].length };
 }
 
 /** Rule `boxed`: the last `\boxed{}`/`\fbox{}`; boxes that share the final sentence form a list. */
@@ -87,9 +89,9 @@ function joinsList(between: string): boolean {
   return between.length < 40 && /^(?:[\s$,;]|\\quad|\\text\{\s*(?:and|,)\s*\}|\band\b|\\\)|\\\(|\\\]|\\\[)*$/.test(between);
 }
 
-const ANCHOR_RE = /(?:final answer is|the answer is|answer is|answer\s*:)/gi;
+const ANCHOR_RE = /(?:final answer is|the answer is|answer is|answer\s*:|^####)/gim;
 
-/** Rule `anchored`: the math or sentence after the last "final answer is", "the answer is", "Answer:". */
+/** Rule `anchored`: the math or sentence after the last "final answer is", "the answer is", "Answer:", or a GSM8K-style `#### N` line. */
 export function anchoredRule(scope: string): string | null {
   let last: RegExpExecArray | null = null;
   ANCHOR_RE.lastIndex = 0;

@@ -7,7 +7,7 @@ import * as Q from "./rational.js";
 const MAX_DEPTH = 200;
 
 const GREEK = new Set(
-  "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi omicron rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell".split(
+  "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi omicron rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell hbar angle nabla partial".split(
     " ",
   ),
 );
@@ -296,17 +296,11 @@ export class ExprParser {
     }
     const v = Q.fromDecimal(s);
     if (!v) throw new ParseError(`bad number ${s}`);
-    // Base subscript: 1011_2, 17_{8}.
+    // Base subscript: 1011_2, 40_{9}. The answer asks for that notation, so it stays an opaque literal:
+    // 40_9 equals 40_{9} but not 36 (a reader grading "express in base 9" would not accept 36).
     if (this.isSym("_") && /^\d+$/.test(s)) {
       this.pos++;
-      const b = this.scriptArg();
-      if (b.t === "num" && Q.isInt(b.v) && b.v.n >= 2n && b.v.n <= 36n) {
-        const base = Number(b.v.n);
-        const parsed = [...s].every((d) => Number(d) < base) ? Number.parseInt(s, base) : Number.NaN;
-        if (Number.isNaN(parsed)) throw new ParseError("digit out of range for base");
-        return int(parsed);
-      }
-      throw new ParseError("non-numeric base subscript");
+      return { t: "var", name: `${s}_${this.subscriptText()}` };
     }
     // Mixed number: 2\frac{1}{2} (numeric literals only) means 2 + 1/2.
     if (/^\d+$/.test(s) && (this.isCmd("frac") || this.isCmd("dfrac") || this.isCmd("tfrac"))) {

@@ -10,7 +10,7 @@ export type RelOp = "=" | "<" | ">" | "le" | "ge" | "ne" | "approx";
 export type Value =
   | { kind: "scalar"; expr: Expr }
   | { kind: "tuple"; items: Value[]; maybeInterval: boolean }
-  | { kind: "set"; items: Value[] }
+  | { kind: "set"; items: Value[]; pm?: true } // pm: the values of one `a \pm b`
   | { kind: "list"; items: Value[] }
   | { kind: "interval"; lo: Expr; hi: Expr; loClosed: boolean; hiClosed: boolean }
   | { kind: "union"; parts: Value[] }
@@ -161,7 +161,7 @@ class StructureParser {
         return this.item(tokenize(digits));
       }
       if (nonEmpty.length > MAX_ITEMS) throw new ParseError("too many items");
-      return { kind: "list", items: nonEmpty.map((p) => this.item(p)) };
+      return { kind: "list", items: flattenPm(nonEmpty.map((p) => this.item(p))) };
     }
     return this.item(nonEmpty[0]);
   }
@@ -185,6 +185,7 @@ class StructureParser {
     const last = toks[toks.length - 1];
     if ((isSym(first, "(") || isSym(first, "[") || isCmd(first, "langle")) && matchingClose(toks) === toks.length - 1) {
       const inner = toks.slice(1, -1);
+      if (isCmd(inner[0], "begin")) return this.matrix(inner); // \left[ \begin{matrix} ... \end{matrix} \right]
       const { parts } = splitTop(inner, isComma);
       if (parts.length >= 2) {
         if (parts.some((p) => p.length === 0)) throw new ParseError("empty tuple item");
@@ -207,13 +208,13 @@ class StructureParser {
       const inner = toks.slice(1, -1);
       if (inner.length === 0) return { kind: "set", items: [] };
       const { parts } = splitTop(inner, isComma);
-      return { kind: "set", items: parts.filter((p) => p.length > 0).map((p) => this.item(p)) };
+      return { kind: "set", items: flattenPm(parts.filter((p) => p.length > 0).map((p) => this.item(p))) };
     }
     if (isCmd(first, "begin")) return this.matrix(toks);
 
     const expr = this.scalar(toks);
     const expanded = expandPm(expr);
-    if (expanded.length > 1) return { kind: "set", items: expanded.map((e) => ({ kind: "scalar", expr: e })) };
+    if (expanded.length > 1) return { kind: "set", items: expanded.map((e) => ({ kind: "scalar", expr: e })), pm: true };
     return { kind: "scalar", expr };
   }
 
@@ -244,6 +245,11 @@ class StructureParser {
     if (rows.some((r) => r.length !== rows[0].length)) throw new ParseError("ragged matrix");
     return { kind: "matrix", rows };
   }
+}
+
+/** `1 \pm \sqrt2, 3` lists three values: the `\pm` pair joins the surrounding list. */
+function flattenPm(items: Value[]): Value[] {
+  return items.flatMap((v) => (v.kind === "set" && v.pm ? v.items : [v]));
 }
 
 /** `1,000` or `12,345,678`: one number written with thousands separators. */

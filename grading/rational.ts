@@ -75,7 +75,7 @@ export function toNumber(a: Rational): number {
   return sd === 0 ? (a.n < 0n ? -Infinity : Infinity) : sn / sd;
 }
 
-export function toString(a: Rational): string {
+export function ratToString(a: Rational): string {
   return a.d === 1n ? a.n.toString() : `${a.n}/${a.d}`;
 }
 

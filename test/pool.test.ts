@@ -61,7 +61,7 @@ describe("GraderPool", () => {
   });
 
   it("times out a slow item within budget + grace while the rest of its chunk completes", async () => {
-    const budgetMs = 150;
+    const budgetMs = 300;
     const graceMs = 100;
     const p = pool({ jobs: 1, budgetMs, graceMs, chunkSize: 64, options: "eval" });
     const input: { completion: string; gold: string }[] = items(40);
@@ -80,7 +80,7 @@ describe("GraderPool", () => {
   });
 
   it("keeps working after a timeout (respawned worker)", async () => {
-    const p = pool({ jobs: 1, budgetMs: 100, graceMs: 50 });
+    const p = pool({ jobs: 1, budgetMs: 300, graceMs: 100 });
     const slow = await p.grade(RIGHT, slowGoldForTests(5_000, "42"));
     expect(slow.reason).toBe("timeout");
     const after = await p.gradeMany(items(30));
@@ -93,7 +93,7 @@ describe("GraderPool", () => {
   });
 
   it("with 2 jobs, several timeouts in flight do not lose or reorder items", async () => {
-    const p = pool({ jobs: 2, budgetMs: 100, graceMs: 50, chunkSize: 8 });
+    const p = pool({ jobs: 2, budgetMs: 300, graceMs: 100, chunkSize: 8 });
     const input: { completion: string; gold: string }[] = items(60);
     for (const k of [3, 17, 18, 40]) input[k] = { completion: RIGHT, gold: slowGoldForTests(5_000, "42") };
     const out = await p.gradeMany(input);
