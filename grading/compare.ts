@@ -1,6 +1,6 @@
 // Gold-guided equivalence of parsed answers: structure rules here, scalar checks exact, symbolic, then numeric.
 import type { Budget } from "./budget.js";
-import { type C, type Expr, closeC, evalComplex, evalExact, freeVars, hasInfinity, isFiniteC, show } from "./expr.js";
+import { type C, type Expr, closeC, evalComplex, evalExact, freeVars, hasConst, hasInfinity, isFiniteC, show } from "./expr.js";
 import type { GradeOptions } from "./options.js";
 import type { ParsedAnswer, RelOp, Value } from "./parse.js";
 import * as Q from "./rational.js";
@@ -317,7 +317,8 @@ export function scalarEq(a: Expr, b: Expr, ctx: Ctx): boolean {
   }
   ctx.how = "sampled";
   let valid = 0;
-  for (const env of samplePoints([...va].sort(), ctx.o.samplePoints)) {
+  const complex = usesImaginary(a) || usesImaginary(b);
+  for (const env of samplePoints([...va].sort(), ctx.o.samplePoints, complex)) {
     const x = evalComplex(a, env, ctx.budget);
     const y = evalComplex(b, env, ctx.budget);
     const fx = isFiniteC(x);
@@ -339,7 +340,7 @@ function proportional(f: Expr, g: Expr, ctx: Ctx): boolean {
   if (fv.size !== gv.size || [...fv].some((v) => !gv.has(v))) return false;
   let ratio: C | null = null;
   let valid = 0;
-  for (const env of samplePoints(vars, ctx.o.samplePoints)) {
+  for (const env of samplePoints(vars, ctx.o.samplePoints, usesImaginary(f) || usesImaginary(g))) {
     const x = evalComplex(f, env, ctx.budget);
     const y = evalComplex(g, env, ctx.budget);
     if (!isFiniteC(x) || !isFiniteC(y)) continue;
@@ -358,8 +359,13 @@ function proportional(f: Expr, g: Expr, ctx: Ctx): boolean {
   return valid >= 2;
 }
 
-/** Deterministic evaluation points: mostly positive reals, some negative, one complex. */
-function* samplePoints(vars: string[], n: number): Generator<Map<string, C>> {
+const usesImaginary = (e: Expr): boolean => hasConst(e, "i");
+
+/**
+ * Deterministic evaluation points: mostly positive reals, some negative; one complex point only when an answer
+ * mentions i (real-variable answers such as |x| and sqrt(x^2) agree on the reals, where the problems live).
+ */
+function* samplePoints(vars: string[], n: number, complex: boolean): Generator<Map<string, C>> {
   let seed = 0x9e3779b9;
   const rnd = () => {
     seed = (seed + 0x6d2b79f5) | 0;
@@ -372,7 +378,7 @@ function* samplePoints(vars: string[], n: number): Generator<Map<string, C>> {
     for (const v of vars) {
       const mag = 0.4 + 2.2 * rnd();
       if (k < n - 3) env.set(v, { re: mag, im: 0 });
-      else if (k < n - 1) env.set(v, { re: -mag, im: 0 });
+      else if (k < n - 1 || !complex) env.set(v, { re: -mag, im: 0 });
       else env.set(v, { re: mag, im: 0.3 + rnd() });
     }
     yield env;

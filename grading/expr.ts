@@ -67,23 +67,26 @@ export function freeVars(e: Expr, out: Set<string> = new Set()): Set<string> {
   return out;
 }
 
-export function hasInfinity(e: Expr): boolean {
+/** Whether the constant occurs anywhere in the tree. */
+export function hasConst(e: Expr, name: "pi" | "e" | "i" | "inf"): boolean {
   switch (e.t) {
     case "const":
-      return e.name === "inf";
+      return e.name === name;
     case "add":
     case "mul":
     case "fn":
-      return e.args.some(hasInfinity);
+      return e.args.some((a) => hasConst(a, name));
     case "neg":
-      return hasInfinity(e.a);
+      return hasConst(e.a, name);
     case "div":
     case "pow":
-      return hasInfinity(e.a) || hasInfinity(e.b);
+      return hasConst(e.a, name) || hasConst(e.b, name);
     default:
       return false;
   }
 }
+
+export const hasInfinity = (e: Expr): boolean => hasConst(e, "inf");
 
 /** Canonical text of a tree; equal texts mean equal expressions (the cheap symbolic check). */
 export function show(e: Expr): string {

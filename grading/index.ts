@@ -7,3 +7,7 @@ export type { Extraction } from "./extract.js";
 export { grade, isEquivalent } from "./grade.js";
 export { GraderPool, gradeBatch, defaultJobs } from "./pool.js";
 export type { GradeItem, GraderPoolOptions } from "./pool.js";
+export { parseAnswer, describe as describeValue } from "./parse.js";
+export type { ParsedAnswer, ParseOptions, Value, RelOp } from "./parse.js";
+export { normalizeAnswer, rules as normalizationRules, RULE_ORDER as NORMALIZATION_ORDER } from "./normalize.js";
+export { EXTRACTION_RULES, answerScope } from "./extract.js";
