@@ -1,0 +1,44 @@
+// The one interface every generation backend implements (replay, OpenAI-compatible HTTP, native CPU/CUDA).
+
+export interface SamplingParams {
+  temperature: number;
+  topP: number;
+  maxNewTokens: number;
+  /** Base seed of the run; backends derive per-sample seeds as they can (seed + sampleIndex). */
+  seed: number;
+}
+
+export interface GenerationRequest {
+  /** `<suite>/<problem id>` style id, unique within a run. */
+  problemId: string;
+  /** The problem's question, raw (backends that render prompts themselves use `prompt`). */
+  question: string;
+  /** The fully rendered prompt text (chat template applied, generation prompt added). */
+  prompt: string;
+  /** Chat messages, for backends that call a chat endpoint. */
+  messages: { role: "system" | "user" | "assistant"; content: string }[];
+  /** Which samples of this problem are wanted (e.g. [0, 1, 2, 3], or the missing ones on resume). */
+  sampleIndices: number[];
+  params: SamplingParams;
+}
+
+export interface Generation {
+  problemId: string;
+  sampleIndex: number;
+  completion: string;
+  /** "stop" (end of sequence / stop token) or "length" (hit maxNewTokens); "unknown" when the backend cannot tell. */
+  finishReason: "stop" | "length" | "unknown";
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+export interface Backend {
+  /** Short name recorded in run.json: "replay", "openai", "native-cpu", "native-cuda". */
+  readonly name: string;
+  /** Model identity recorded in run.json (path, URL, or file). */
+  readonly model: string;
+  /** Generates every requested sample; throws an Error with a one-line message on unrecoverable failure. */
+  generate(req: GenerationRequest, signal?: AbortSignal): Promise<Generation[]>;
+  /** Releases connections, workers, native handles. */
+  close(): Promise<void>;
+}
