@@ -24,7 +24,7 @@ export function compareParsed(gold: ParsedAnswer, pred: ParsedAnswer, o: GradeOp
     return no(gold.value ? "text" : "gold-unparsed");
   }
   if (!pred.value) return no("pred-unparsed");
-  if (pred.value.kind === "text") return gold.text === pred.text ? yes("text") : no("text");
+  if (pred.value.kind === "text" && gold.value.kind !== "list") return gold.text === pred.text ? yes("text") : no("text");
   const ctx: Ctx = { o, budget, how: "value" };
   const g = gold.value;
   const p = pred.value;
@@ -55,6 +55,7 @@ function valueEq(g: Value, p: Value, ctx: Ctx): boolean {
   switch (g.kind) {
     case "scalar":
       if (p.kind === "scalar") return scalarEq(g.expr, p.expr, ctx);
+      if (p.kind === "tuple" && p.ratio) return ratioEq(p, g, ctx);
       if (p.kind === "relation") {
         const rhs = assignedValue(p);
         return rhs !== null && valueEq(g, rhs, ctx);
@@ -70,6 +71,7 @@ function valueEq(g: Value, p: Value, ctx: Ctx): boolean {
       return gi !== null && pi !== null && intervalsEq(gi, pi, ctx);
     }
     case "tuple": {
+      if (g.ratio && p.kind === "scalar") return ratioEq(g, p, ctx);
       if (g.maybeInterval && (p.kind === "interval" || p.kind === "union" || p.kind === "relation")) {
         const gi = asIntervals(g);
         const pi = asIntervals(p);
@@ -94,8 +96,17 @@ function valueEq(g: Value, p: Value, ctx: Ctx): boolean {
       return gv !== null && (p.kind === "tuple" || p.kind === "list") && orderedEq(gv, p.items, ctx);
     }
     case "text":
-      return false;
+      // A listed choice `A` parses as the variable A: compare its name as text.
+      return (p.kind === "text" && p.text === g.text) || (p.kind === "scalar" && p.expr.t === "var" && p.expr.name.toLowerCase() === g.text);
   }
+}
+
+/** `3:5` equals the scalar 3/5 (a ratio given as a fraction). */
+function ratioEq(r: Value & { kind: "tuple" }, s: Value & { kind: "scalar" }, ctx: Ctx): boolean {
+  const [a, b] = r.items;
+  if (a.kind !== "scalar" || b.kind !== "scalar") return false;
+  ctx.how = "ratio";
+  return scalarEq({ t: "div", a: a.expr, b: b.expr }, s.expr, ctx);
 }
 
 /** Entries of a 1xn or nx1 matrix, else null. */

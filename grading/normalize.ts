@@ -61,8 +61,10 @@ export const rules: Readonly<Record<string, Rule>> = {
       .replace(/>=/g, "\\ge ")
       .replace(/!=/g, "\\ne ")
       .replace(/\\(?:dfrac)/g, "\\frac"),
-  /** `1{,}000` is one thousand. */
-  thousandsBraces: (s) => s.replace(/\{,\}/g, ""),
+  /** `1{,}000` and `29,\!322,\!216` (MATH's style) are thousands separators wherever they stand. */
+  thousandsBraces: (s) => s.replace(/\{,\}/g, "").replace(/(\d),\\!(?=\d{3}(?!\d))/g, "$1"),
+  /** `\phantom{x}` and `\phantom -` are invisible. */
+  phantom: (s) => s.replace(/\\[hv]?phantom\s*(?:\{[^{}]*\}|.)/g, ""),
   /** `45^\circ`, `45^{\circ}`, `45°`, `\degree`: degrees. */
   degrees: (s, notes) => {
     const t = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|\\circ(?![A-Za-z])|\u00b0|\\degree(?![A-Za-z])|\^\s*\{\s*\\text\{\s*o\s*\}\s*\}/g, " ");
@@ -86,7 +88,7 @@ export const rules: Readonly<Record<string, Rule>> = {
   conjunctions: (s) => s.replace(/\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)\s*\}/g, ",").replace(/\s+(?:and|or)\s+/g, ","),
   /** Trailing units written as text: `5 \text{ cm}`, `6.5 \mathrm{~m}`, `12 inches`; only after a number-like value. */
   units: (s, notes) => {
-    const wrapped = /^(.*?[0-9}])\s*((?:\\(?:text|mathrm|mbox|textrm|operatorname)\s*\{[^{}]*\}\s*(?:\^\s*\{?-?\d\}?)?\s*(?:\/\s*)?)+)$/.exec(s);
+    const wrapped = /^(.*?[0-9}])\s*((?:\\(?:text|textnormal|mathrm|mbox|textrm|operatorname)\s*\{[^{}]*\}\s*(?:\^\s*\{?-?\d\}?)?\s*(?:\/\s*)?)+)$/.exec(s);
     if (wrapped && /\d/.test(wrapped[1]) && /[A-Za-z]/.test(wrapped[2].replace(/\\[A-Za-z]+/g, ""))) {
       notes.unit = wrapped[2].replace(/\\[A-Za-z]+|[{}]/g, "").trim();
       return wrapped[1];
@@ -99,7 +101,7 @@ export const rules: Readonly<Record<string, Rule>> = {
     return s;
   },
   /** `\text{5}` is 5: unwrap text wrappers whose content is not words. */
-  textWrappers: (s) => s.replace(/\\(?:text|textbf|mathbf|textrm|mbox|mathrm)\s*\{([^{}A-Za-z]*)\}/g, "$1"),
+  textWrappers: (s) => s.replace(/\\(?:text|textnormal|textbf|mathbf|textrm|mbox|mathrm)\s*\{([^{}A-Za-z]*)\}/g, "$1"),
   /** `np.arcsin(x)`, `math.sqrt(2)`: code spellings of functions. */
   codeNotation: (s) => s.replace(/\b(?:np|numpy|math|sympy|sp)\.(?=[a-z])/g, "").replace(/\*\*/g, "^"),
   /** `y^{\prime}`, `y^\prime`, `y'`: a derivative is part of the variable's name. */
@@ -116,10 +118,11 @@ export const RULE_ORDER: readonly (keyof typeof rules)[] = [
   "primes",
   "boxWrapper",
   "sizing",
+  "thousandsBraces",
+  "phantom",
   "spacing",
   "fracVariants",
   "relations",
-  "thousandsBraces",
   "degrees",
   "percent",
   "currency",

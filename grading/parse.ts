@@ -9,7 +9,7 @@ export type RelOp = "=" | "<" | ">" | "le" | "ge" | "ne" | "approx";
 
 export type Value =
   | { kind: "scalar"; expr: Expr }
-  | { kind: "tuple"; items: Value[]; maybeInterval: boolean }
+  | { kind: "tuple"; items: Value[]; maybeInterval: boolean; ratio?: true } // ratio: `3:5`
   | { kind: "set"; items: Value[]; pm?: true } // pm: the values of one `a \pm b`
   | { kind: "list"; items: Value[] }
   | { kind: "interval"; lo: Expr; hi: Expr; loClosed: boolean; hiClosed: boolean }
@@ -61,7 +61,9 @@ export function parseAnswer(raw: string, options: Partial<ParseOptions> = {}, bu
     return out;
   }
   if (isTextAnswer(normalized)) {
-    out.value = { kind: "text", text: out.text };
+    const inner = normalized.replace(/^\\(?:text|textbf|textit|textnormal|mathrm|mbox|textrm)\s*\{([^{}]*)\}$/, "$1");
+    const items = inner.split(/\s*,\s*|\s+and\s+/).map(textForm).filter((t) => t !== "");
+    out.value = items.length > 1 ? { kind: "list", items: items.map((text) => ({ kind: "text", text })) } : { kind: "text", text: out.text };
     return out;
   }
   try {
@@ -74,19 +76,19 @@ export function parseAnswer(raw: string, options: Partial<ParseOptions> = {}, bu
   return out;
 }
 
-/** `(C)`, `\text{(C)}`, `\textbf{C}`, `C`: a choice among A-E. */
+/** `(C)`, `\text{(P)}`, `\textbf{C}`, `C`: a multiple-choice letter (bare letters only A-E, else they are variables). */
 function choiceLetter(s: string): string | null {
   const t = s.replace(/\\(?:text|textbf|mathrm|mathbf|textrm)\s*\{([^{}]*)\}/g, "$1").replace(/\s/g, "");
-  const m = /^\(?([A-E])\)?$/.exec(t);
-  return m ? m[1] : null;
+  const m = /^\(([A-Z])\)$|^([A-E])$/.exec(t);
+  return m ? (m[1] ?? m[2]) : null;
 }
 
 const FN_WORDS = /^(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|ln|log|exp|sqrt|pi|infty|inf|oo|and|or)$/;
 
 /** Words rather than mathematics: `\text{Monday}`, `no solution`, `odd`. */
 function isTextAnswer(s: string): boolean {
-  const whole = /^\\(?:text|textbf|textit|mathrm|mbox|textrm)\s*\{([^{}]*)\}$/.exec(s.trim());
-  if (whole && /[A-Za-z]{2,}/.test(whole[1]) && !/\d/.test(whole[1])) return true;
+  const whole = /^\\(?:text|textbf|textit|textnormal|mathrm|mbox|textrm)\s*\{([^{}]*)\}$/.exec(s.trim());
+  if (whole && /[A-Za-z]/.test(whole[1]) && !/\d/.test(whole[1]) && (/[A-Za-z]{2,}|,/.test(whole[1]) || whole[0].startsWith("\\text"))) return true;
   if (/[\\{}^_=<>()[\]|\d]/.test(s)) return false;
   const words = s.match(/[A-Za-z]+/g) ?? [];
   return words.some((w) => w.length >= 3 && !FN_WORDS.test(w));
@@ -176,9 +178,18 @@ class StructureParser {
     if (cup.parts.length > 1) return { kind: "union", parts: cup.parts.map((p) => this.item(p)) };
 
     const rel = splitTop(toks, (t) => relOp(t) !== null);
+    // "\approx 8.24": a value introduced by a relation with nothing on its left.
+    if (rel.parts.length === 2 && rel.parts[0].length === 0 && rel.parts[1].length > 0 && (rel.seps[0].k === "cmd" || isSym(rel.seps[0], "="))) {
+      return this.item(rel.parts[1]);
+    }
     if (rel.parts.length > 1) {
       if (rel.parts.some((p) => p.length === 0)) throw new ParseError("empty side of relation");
       return { kind: "relation", sides: rel.parts.map((p) => this.item(p)), ops: rel.seps.map((t) => relOp(t)!) };
+    }
+
+    const ratio = splitTop(toks, (t) => isSym(t, ":"));
+    if (ratio.parts.length === 2 && ratio.parts.every((p) => p.length > 0)) {
+      return { kind: "tuple", items: ratio.parts.map((p) => this.item(p)), maybeInterval: false, ratio: true };
     }
 
     const first = toks[0];

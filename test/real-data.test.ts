@@ -1,4 +1,6 @@
 // The grader on the real benchmark golds: every gold parses, reference solutions grade correct, distinct golds differ.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ALL_SUITES, findDataDir, loadSuite } from "../benchmarks/data.js";
 import { grade, isEquivalent } from "../grading/grade.js";
@@ -113,6 +115,34 @@ describe.skipIf(!dataDir)("real benchmark golds", () => {
       .map((r) => ({ r, g: grade(r.solution ?? "", r.answer, "eval-numeric") }))
       .filter(({ g }) => !g.correct)
       .map(({ r, g }) => `${r.id}: ${r.answer} vs ${g.extracted}`);
+    expect(failures).toEqual([]);
+  });
+});
+
+const trainFile = dataDir ? join(dataDir, "..", "train", "deepscaler_aime_math.jsonl") : "";
+
+/** Training answers no structured reading fits (8,449 answers; each explained). */
+const UNPARSED_TRAIN = new Set([
+  "\\frac{1}{7}\\triangle ABC", // an area in terms of a named triangle
+  "4\\!:\\!51\\!:\\!06 \\text{ p.m.}", // a clock time
+  "\\text{A5}_{11}", // a base-11 numeral with a letter digit
+  "", // empty answers in the source
+]);
+
+describe.skipIf(!trainFile || !existsSync(trainFile))("training answers (DeepScaleR AIME + MATH train)", () => {
+  const rows = trainFile && existsSync(trainFile) ? readFileSync(trainFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+
+  it("every answer parses to a structured value except the listed ones", () => {
+    const unparsed = rows.filter((r) => r.answer !== null && !parseAnswer(String(r.answer)).value).map((r) => String(r.answer));
+    expect([...new Set(unparsed)].filter((a) => !UNPARSED_TRAIN.has(a))).toEqual([]);
+  });
+
+  it("every boxed AIME training solution grades correct against its answer", () => {
+    const failures = rows
+      .filter((r) => r.answer !== null && typeof r.solution === "string" && r.solution.includes("\\boxed"))
+      .map((r) => ({ r, g: grade(r.solution, String(r.answer)) }))
+      .filter(({ g }) => !g.correct)
+      .map(({ r, g }) => `${r.id}: ${r.answer} vs ${g.extracted} (${g.reason})`);
     expect(failures).toEqual([]);
   });
 });
