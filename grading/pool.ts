@@ -252,10 +252,14 @@ export class GraderPool {
       return;
     }
     const chunk = slot.chunk;
-    if (msg.type !== "result" || !chunk || msg.chunk !== chunk.id || chunk.done[msg.k]) return;
-    chunk.done[msg.k] = true;
-    chunk.remaining--;
-    this.settle(chunk.tasks[msg.k], msg.result);
+    if (msg.type !== "results" || !chunk || msg.chunk !== chunk.id) return;
+    msg.results.forEach((result, j) => {
+      const k = msg.k0 + j;
+      if (chunk.done[k]) return;
+      chunk.done[k] = true;
+      chunk.remaining--;
+      this.settle(chunk.tasks[k], result);
+    });
     if (chunk.remaining === 0) {
       slot.base += chunk.tasks.length;
       slot.chunk = null;

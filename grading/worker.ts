@@ -48,7 +48,15 @@ export interface ChunkMessage {
 /** Worker → main thread. */
 export type WorkerMessage =
   | { type: "ready" }
-  | { type: "result"; chunk: number; k: number; result: GradeResult };
+  | { type: "results"; chunk: number; k0: number; results: GradeResult[] };
+
+/**
+ * Results travel in small batches (one message per item halves throughput); a batch is flushed after this many
+ * items or this many milliseconds, so the main thread still sees progress. Items finished but not yet flushed when
+ * a worker is killed are simply graded again.
+ */
+const FLUSH_ITEMS = 32;
+const FLUSH_MS = 20;
 
 /** Heartbeat slots. */
 export const HB_STARTED = 0;
@@ -79,6 +87,15 @@ function run(init: WorkerInit): void {
   let started = 0;
   port.on("message", (msg: ChunkMessage) => {
     if (msg?.type !== "chunk") return;
+    let pending: GradeResult[] = [];
+    let k0 = 0;
+    let lastFlush = performance.now();
+    const flush = () => {
+      if (pending.length > 0) port.postMessage({ type: "results", chunk: msg.chunk, k0, results: pending } satisfies WorkerMessage);
+      k0 += pending.length;
+      pending = [];
+      lastFlush = performance.now();
+    };
     for (let k = 0; k < msg.items.length; k++) {
       const [completion, gold] = msg.items[k];
       // Start time first, then the counter: a reader that sees the new counter also sees the new start time.
@@ -100,8 +117,10 @@ function run(init: WorkerInit): void {
           ms: performance.timeOrigin + performance.now() - init.epochMs - Atomics.load(hb, HB_START_MS),
         };
       }
-      port.postMessage({ type: "result", chunk: msg.chunk, k, result } satisfies WorkerMessage);
+      pending.push(result);
+      if (pending.length >= FLUSH_ITEMS || performance.now() - lastFlush > FLUSH_MS) flush();
     }
+    flush();
   });
   port.postMessage({ type: "ready" } satisfies WorkerMessage);
 }
