@@ -1,4 +1,5 @@
 // Named string-level normalisation rules applied to an answer before tokenising; each is testable on its own.
+import { readBraced } from "./extract.js";
 
 /** What normalisation learned about the answer while rewriting it. */
 export interface NormalizeNotes {
@@ -40,8 +41,10 @@ export const rules: Readonly<Record<string, Rule>> = {
       .replace(/\\(displaystyle|textstyle|scriptstyle)/g, " "),
   /** A gold written as `\boxed{X}` means X. */
   boxWrapper: (s) => {
-    const m = /^\s*\\(?:boxed|fbox)\s*\{([\s\S]*)\}\s*$/.exec(s);
-    return m ? m[1] : s;
+    const m = /^\s*\\(?:boxed|fbox)\s*(?=\{)/.exec(s);
+    if (!m) return s;
+    const arg = readBraced(s, m[0].length);
+    return arg && s.slice(arg.end).trim() === "" ? arg.content : s;
   },
   /** `\left(`, `\right]`, `\bigl(`: sizing only; `\left.` and `\right.` are invisible. */
   sizing: (s) => s.replace(/\\(?:left|right)\s*\./g, " ").replace(/\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z])/g, " "),
@@ -144,7 +147,7 @@ export function normalizeAnswer(raw: string): { text: string; notes: NormalizeNo
 /** Lower-cased letters and digits only: the form text answers are compared in. */
 export function textForm(raw: string): string {
   return raw
-    .replace(/\\(?:text|textbf|textit|mathrm|mathbf|mbox|textrm|operatorname)\s*/g, "")
+    .replace(/\\(?:text|textbf|textit|textnormal|mathrm|mathbf|mbox|textrm|operatorname)(?![A-Za-z])\s*/g, "")
     .replace(/\\[,;:! ]/g, "")
     .replace(/[^A-Za-z0-9]/g, "")
     .toLowerCase();
