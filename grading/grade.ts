@@ -1,7 +1,7 @@
 // grade / isEquivalent: the single entry points used by evaluation and by the training reward.
 import { Budget, BudgetExceeded } from "./budget.js";
 import { compareParsed, type Verdict } from "./compare.js";
-import { extractAnswer } from "./extract.js";
+import { boxedRule, extractAnswer } from "./extract.js";
 import { ParseError } from "./latex-tokens.js";
 import { type GradeOptions, resolveOptions } from "./options.js";
 import { describe, type ParsedAnswer, parseAnswer } from "./parse.js";
@@ -11,10 +11,19 @@ import type { GradeResult } from "./result.js";
 const goldCache = new Map<string, ParsedAnswer>();
 const GOLD_CACHE_MAX = 20_000;
 
+/**
+ * A gold may be a whole reference solution (the paper graded MATH-500 and Minerva against `solution`): its answer is
+ * the final boxed expression, as Math-Verify's LaTeX extraction reads it.
+ */
+export function goldAnswer(gold: string): string {
+  if (!gold.includes("\\boxed") && !gold.includes("\\fbox")) return gold;
+  return boxedRule(gold) ?? gold;
+}
+
 function parseGold(gold: string, budget: Budget): ParsedAnswer {
   const hit = goldCache.get(gold);
   if (hit) return hit;
-  const parsed = parseAnswer(gold, {}, budget);
+  const parsed = parseAnswer(goldAnswer(gold), {}, budget);
   if (goldCache.size >= GOLD_CACHE_MAX) goldCache.clear();
   goldCache.set(gold, parsed);
   return parsed;

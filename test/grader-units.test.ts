@@ -92,3 +92,12 @@ describe("expression evaluation", () => {
     }).toThrow(BudgetExceeded);
   });
 });
+
+describe("gold given as a whole reference solution", () => {
+  test("the solution's final box is the gold answer", async () => {
+    const { grade } = await import("../grading/grade.js");
+    const solution = "We compute $x = 3$, hence the area is $\\boxed{\\frac{9}{2}}$.";
+    expect(grade("so the answer is \\boxed{4.5}", solution).correct).toBe(true);
+    expect(grade("so the answer is \\boxed{3}", solution).correct).toBe(false);
+  });
+});
