@@ -1,13 +1,15 @@
 // The openrs-eval command line: argument parsing and printing only; the work is done by library functions.
 import { Command, CommanderError } from "commander";
 import { type CommandContext, EXIT_FAILURE, EXIT_USAGE, UsageError } from "./cli-common.js";
+import { registerBench } from "./commands/bench.js";
+import { registerData } from "./commands/data.js";
 import { registerGrade } from "./commands/grade.js";
 
 export { EXIT_FAILURE, EXIT_USAGE } from "./cli-common.js";
 export { verdictTable } from "./commands/grade.js";
 
 /** Every subcommand registers itself here; each lives in src/commands/<name>.ts. */
-const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerGrade];
+const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerGrade, registerBench, registerData];
 
 /** Builds the commander program; `setCode` receives the exit code of the action that ran. */
 export function buildProgram(setCode: (code: number) => void, out = process.stdout, err = process.stderr): Command {

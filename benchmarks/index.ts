@@ -1,0 +1,37 @@
+// Public entry point of the benchmarks library: suite registry, data loading and download, prompt and its hash.
+export type { Problem, SuiteConfig } from "./types.js";
+export type { SuiteSource } from "./source.js";
+export { ALL_SUITES, findDataDir, loadSuite } from "./data.js";
+export type { BenchmarkRow } from "./data.js";
+export {
+  getSource,
+  getSuite,
+  PAPER_SUITE_IDS,
+  resolveBenchList,
+  SOURCES,
+  SUITE_IDS,
+  SUITES,
+  UnknownSuiteError,
+} from "./registry.js";
+export { BenchmarkDataError, goldOf, loadProblems, readSuiteRows, suiteFile } from "./load.js";
+export type { LoadOptions } from "./load.js";
+export { defaultCacheDir, resolveDataDir, resolvePullDir, sharedDataDir } from "./data-dir.js";
+export type { DataDir, DataDirOrigin } from "./data-dir.js";
+export { normalizeRows, pullSuite, selectSplitFiles, verifyRows, writeJsonlAtomic } from "./pull.js";
+export type { PullOptions, PullResult } from "./pull.js";
+export { downloadDatasetFile, HubError, hubEndpoint, listDatasetFiles, resolveUrl } from "./hub.js";
+export type { HubFile, HubOptions } from "./hub.js";
+export { decodeRows, formatOf } from "./decode.js";
+export {
+  chatMessages,
+  chatTemplateOf,
+  compileChatPrompt,
+  loadTokenizerConfig,
+  PAPER_PROMPT_TEMPLATE,
+  renderChatPrompt,
+  userPrompt,
+} from "./prompt.js";
+export type { ChatMessage, PromptOptions, TokenizerConfig } from "./prompt.js";
+export { hashExamples, promptHash } from "./prompt-hash.js";
+export { listSuites, suiteStatus } from "./status.js";
+export type { BenchListing, SuiteStatus } from "./status.js";
