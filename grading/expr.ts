@@ -215,7 +215,8 @@ function evalExactFn(name: string, args: Expr[], budget: Budget): Rational | nul
       if (!Q.isInt(n) || !Q.isInt(k) || n.n < 0n || n.n > 100_000n) return null;
       if (k.n < 0n || k.n > n.n) return Q.ZERO;
       const rest = n.n - k.n;
-      const kk = rest < k.n ? rest : k.n; // BigInt: Math.min does not apply
+      // biome-ignore lint/complexity/useMathMinMax: BigInt operands; Math.min does not apply
+      const kk = rest < k.n ? rest : k.n;
       if (kk > 5000n) return null;
       let acc = 1n;
       for (let j = 1n; j <= kk; j++) acc = (acc * (n.n - kk + j)) / j;

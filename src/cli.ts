@@ -4,12 +4,13 @@ import { type CommandContext, EXIT_FAILURE, EXIT_USAGE, UsageError } from "./cli
 import { registerBench } from "./commands/bench.js";
 import { registerData } from "./commands/data.js";
 import { registerGrade } from "./commands/grade.js";
+import { registerServeRewards } from "./commands/serve-rewards.js";
 
 export { EXIT_FAILURE, EXIT_USAGE } from "./cli-common.js";
 export { verdictTable } from "./commands/grade.js";
 
 /** Every subcommand registers itself here; each lives in src/commands/<name>.ts. */
-const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerGrade, registerBench, registerData];
+const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerGrade, registerBench, registerData, registerServeRewards];
 
 /** Builds the commander program; `setCode` receives the exit code of the action that ran. */
 export function buildProgram(setCode: (code: number) => void, out = process.stdout, err = process.stderr): Command {

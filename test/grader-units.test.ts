@@ -73,7 +73,7 @@ describe("expression evaluation", () => {
   });
 
   test.for([
-    ["\\sqrt{2}", 1.4142135623730951, 0],
+    ["\\sqrt{2}", Math.SQRT2, 0],
     ["e^{i\\pi}", -1, 0],
     ["\\sqrt{-4}", 0, 2],
     ["\\sqrt[3]{-8}", -2, 0],
