@@ -3,14 +3,18 @@ import { Command, CommanderError } from "commander";
 import { type CommandContext, EXIT_FAILURE, EXIT_USAGE, UsageError } from "./cli-common.js";
 import { registerBench } from "./commands/bench.js";
 import { registerData } from "./commands/data.js";
+import { registerCompare } from "./commands/compare.js";
 import { registerGrade } from "./commands/grade.js";
+import { registerLeaderboard } from "./commands/leaderboard.js";
+import { registerRegrade } from "./commands/regrade.js";
+import { registerRun } from "./commands/run.js";
 import { registerServeRewards } from "./commands/serve-rewards.js";
 
 export { EXIT_FAILURE, EXIT_USAGE } from "./cli-common.js";
 export { verdictTable } from "./commands/grade.js";
 
 /** Every subcommand registers itself here; each lives in src/commands/<name>.ts. */
-const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerGrade, registerBench, registerData, registerServeRewards];
+const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerGrade, registerBench, registerData, registerServeRewards, registerRun, registerCompare, registerRegrade, registerLeaderboard];
 
 /** Builds the commander program; `setCode` receives the exit code of the action that ran. */
 export function buildProgram(setCode: (code: number) => void, out = process.stdout, err = process.stderr): Command {

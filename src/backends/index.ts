@@ -1,0 +1,66 @@
+// Chooses the backend for a --model spec: `replay:FILE`, an http(s) URL (OpenAI-compatible), a checkpoint directory
+// (native, not available yet), or the runner's test-only `test:` backend.
+import { existsSync, statSync } from "node:fs";
+import { TestBackend } from "../runner/test-backend.js";
+import { ReplayBackend } from "./replay.js";
+import type { Backend } from "./types.js";
+
+export type { Backend, Generation, GenerationRequest, SamplingParams } from "./types.js";
+export { ReplayBackend, ReplayError, parseReplay } from "./replay.js";
+
+/** Options passed through to the backend that takes them (the HTTP backend reads concurrency, keys, timeouts). */
+export interface BackendOptions {
+  concurrency?: number;
+  apiKeyEnv?: string;
+  timeoutMs?: number;
+  [option: string]: unknown;
+}
+
+/** A --model value no backend can serve: one line, shown as a usage error. */
+export class ModelSpecError extends Error {}
+
+const HTTP = /^https?:\/\//i;
+
+/** What kind of backend a --model spec names, without opening it. */
+export function backendKind(spec: string): "replay" | "openai" | "native" | "test" {
+  if (spec.startsWith("replay:")) return "replay";
+  if (spec.startsWith("test:")) return "test";
+  if (HTTP.test(spec)) return "openai";
+  return "native";
+}
+
+async function openAI(spec: string, opts: BackendOptions): Promise<Backend> {
+  const { createOpenAIBackend } = await import("./openai.js");
+  return createOpenAIBackend(spec, opts);
+}
+
+/**
+ * Opens the backend for `modelSpec`:
+ * - `replay:FILE`: completions from a JSONL file (see replay.ts);
+ * - `http://...` / `https://...` (comma-separated for several servers): an OpenAI-compatible server;
+ * - a checkpoint directory: the native backend, which is not available yet (its own issue);
+ * - `test:...`: the deterministic fake used by the runner's tests only.
+ */
+export async function createBackend(modelSpec: string, opts: BackendOptions = {}): Promise<Backend> {
+  const spec = modelSpec.trim();
+  if (spec === "") throw new ModelSpecError("--model is empty");
+  switch (backendKind(spec)) {
+    case "replay": {
+      const file = spec.slice("replay:".length);
+      if (file === "") throw new ModelSpecError('--model replay: needs a file, e.g. "replay:outputs.jsonl"');
+      return ReplayBackend.fromFile(file);
+    }
+    case "test":
+      return new TestBackend(spec);
+    case "openai":
+      return openAI(spec, opts);
+    default:
+      if (!existsSync(spec)) throw new ModelSpecError(`--model ${spec}: no such directory, and not replay:FILE or an http(s) URL`);
+      if (!statSync(spec).isDirectory()) {
+        throw new ModelSpecError(`--model ${spec} is a file; use replay:${spec} to score its completions, or give a checkpoint directory`);
+      }
+      throw new ModelSpecError(
+        `--model ${spec}: running a checkpoint directory needs the native backend, which is not available yet (its own issue); serve the model with an OpenAI-compatible server (vLLM, SGLang, llama.cpp) and pass its URL`,
+      );
+  }
+}

@@ -1,0 +1,561 @@
+// The OpenAI-compatible HTTP backend (vLLM, SGLang, llama.cpp server): completions or chat, n per request,
+// bounded retries, per-request timeouts, a shared concurrency cap and load balancing over several servers.
+// It leaves prompt rendering to the runner (it sends `req.prompt` or `req.messages` as given).
+import type { Backend, Generation, GenerationRequest } from "./types.js";
+
+export interface OpenAIBackendOptions {
+  /** One base URL or several (`"http://a:8000,http://b:8000"` or a list); a trailing `/v1` is accepted. */
+  baseUrls: string | readonly string[];
+  /** Served model name; default: the first model `GET /v1/models` lists. */
+  model?: string;
+  /** Call `/v1/chat/completions` with `req.messages` instead of `/v1/completions` with the locally rendered prompt. */
+  chat?: boolean;
+  /** Most HTTP requests in flight at once, over all `generate` calls and all servers (default 16). */
+  concurrency?: number;
+  /** Attempts per HTTP request, the first included (default 6). */
+  maxAttempts?: number;
+  /** Per-attempt timeout in ms (default 30 min: 32,768 new tokens at ~20 tokens/s). */
+  timeoutMs?: number;
+  /** First retry delay before jitter (default 500 ms); doubles per attempt up to `backoffMaxMs` (default 30 s). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** How requests pick a server: fewest requests in flight (ties round robin; default) or plain round robin. */
+  balance?: "least-in-flight" | "round-robin";
+  /** API key; default: the variable named by `apiKeyEnv` (default `OPENAI_API_KEY`); none when unset. */
+  apiKey?: string;
+  /** Environment variable holding the key. Naming one that is unset is an error (a default that is unset is not). */
+  apiKeyEnv?: string;
+  /** Most samples asked for in one request via `n` (default 64); 1 sends one request per sample. */
+  samplesPerRequest?: number;
+  /** Extra JSON fields merged into every request body (e.g. vLLM's `{"add_special_tokens": false}`). */
+  extraBody?: Record<string, unknown>;
+  /** Timeout of the `/v1/models` probe when opening (default 10 s). */
+  probeTimeoutMs?: number;
+  /** Uniform [0, 1) source for the backoff jitter (tests pass a fixed one). */
+  random?: () => number;
+  /** Called before each retry sleep, e.g. to log on stderr. */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface RetryInfo {
+  url: string;
+  attempt: number;
+  delayMs: number;
+  error: string;
+}
+
+export interface OpenAIBackendStats {
+  /** HTTP attempts started (generation requests only, not the `/v1/models` probe). */
+  requests: number;
+  retries: number;
+  /** Requests whose max_tokens was lowered to fit the server's context (see contextRoom). */
+  clipped: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** Attempts started per base URL, in the order given. */
+  perUrl: { url: string; requests: number; inFlight: number }[];
+}
+
+/** A bad option, URL or key setting: the caller's mistake (the CLI reports it as a usage error, exit 2). */
+export class OpenAIConfigError extends Error {}
+
+/** An error that the retry loop must not retry (bad request, auth, abort, close). */
+class FatalError extends Error {}
+
+const RETRY_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
+
+/** One line, bounded: server messages and `cause` chains can hold newlines and whole HTML pages. */
+function oneLine(s: string, max = 300): string {
+  const t = s.replace(/\s+/g, " ").trim();
+  return t.length > max ? `${t.slice(0, max)}...` : t;
+}
+
+/** Normalises and validates the base URLs: `http(s)://host[:port][/prefix]`, without a trailing `/` or `/v1`. */
+export function parseBaseUrls(spec: string | readonly string[]): string[] {
+  const parts = (typeof spec === "string" ? spec.split(",") : [...spec]).map((s) => s.trim()).filter((s) => s !== "");
+  if (parts.length === 0) throw new OpenAIConfigError("openai backend: no server URL given");
+  return parts.map((p) => {
+    let u: URL;
+    try {
+      u = new URL(p);
+    } catch {
+      throw new OpenAIConfigError(`openai backend: bad server URL "${p}" (expected http://host:port)`);
+    }
+    if (u.protocol !== "http:" && u.protocol !== "https:") {
+      throw new OpenAIConfigError(`openai backend: bad server URL "${p}" (only http and https are supported)`);
+    }
+    return `${u.origin}${u.pathname}`.replace(/\/+$/, "").replace(/\/v1$/, "");
+  });
+}
+
+/** A FIFO counting semaphore; waiters leave the queue when their signal aborts. */
+class Semaphore {
+  private free: number;
+  private readonly waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  acquire(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const w = {
+        resolve: () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        reject,
+      };
+      const onAbort = () => {
+        const i = this.waiters.indexOf(w);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(w);
+    });
+  }
+  release(): void {
+    const w = this.waiters.shift();
+    if (w) w.resolve();
+    else this.free++;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** The innermost cause of a fetch failure (`ECONNREFUSED: connect ...`, `UND_ERR_SOCKET: other side closed`). */
+function causeOf(e: unknown): string {
+  let c: unknown = e;
+  for (let depth = 0; depth < 4 && (c as { cause?: unknown }).cause; depth++) c = (c as { cause?: unknown }).cause;
+  const code = (c as { code?: unknown }).code;
+  const msg = c instanceof Error ? c.message : String(c);
+  return typeof code === "string" && !msg.includes(code) ? `${code}: ${msg}` : msg;
+}
+
+interface Choice {
+  index?: number;
+  text?: string;
+  message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
+  finish_reason?: string | null;
+}
+
+interface CompletionResponse {
+  choices?: Choice[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
+}
+
+function finishReason(r: string | null | undefined): Generation["finishReason"] {
+  return r === "stop" || r === "length" ? r : r === "eos" || r === "stop_sequence" ? "stop" : "unknown";
+}
+
+function tokenCount(v: unknown): number | null {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 ? v : null;
+}
+
+/** Chat servers with a reasoning parser split the `<think>` part off; put it back so format metrics still see it. */
+function choiceText(c: Choice, chat: boolean): string {
+  if (!chat) return typeof c.text === "string" ? c.text : "";
+  const content = c.message?.content ?? "";
+  const reasoning = c.message?.reasoning_content ?? c.message?.reasoning ?? null;
+  return reasoning ? `<think>\n${reasoning}\n</think>\n\n${content}` : content;
+}
+
+/**
+ * Per-choice completion tokens from a response's total. `usage` sums over the choices, so with several choices the
+ * total is split in proportion to each text's length (largest remainder, so the parts add up to the total): each
+ * sample's count is then an estimate, but their sum, and so a suite's mean, stays exact.
+ */
+export function splitTokens(total: number | null, texts: readonly string[]): (number | null)[] {
+  if (total === null) return texts.map(() => null);
+  if (texts.length === 1) return [total];
+  const weights = texts.map((t) => t.length + 1);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const raw = weights.map((w) => (total * w) / sum);
+  const parts = raw.map(Math.floor);
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let k = 0; left > 0; k++, left--) parts[order[k % order.length][1]]++;
+  return parts;
+}
+
+/** Validates what every backend must reject the same way: sample indices that are not distinct non-negative integers. */
+export function checkSampleIndices(backend: string, req: GenerationRequest): void {
+  const idx = req.sampleIndices;
+  if (!Array.isArray(idx)) throw new Error(`${backend} backend: sampleIndices of ${req.problemId} is not a list`);
+  const seen = new Set<number>();
+  for (const i of idx) {
+    if (!Number.isInteger(i) || i < 0) {
+      throw new Error(`${backend} backend: bad sample index ${JSON.stringify(i)} for ${req.problemId} (need a non-negative integer)`);
+    }
+    if (seen.has(i)) throw new Error(`${backend} backend: sample index ${i} requested twice for ${req.problemId}`);
+    seen.add(i);
+  }
+}
+
+export class OpenAIBackend implements Backend {
+  readonly name = "openai";
+  /** The served model name (what `/v1/models` reports, usually the checkpoint id). */
+  readonly model: string;
+  readonly urls: readonly string[];
+  private readonly opts: Required<
+    Pick<
+      OpenAIBackendOptions,
+      "chat" | "concurrency" | "maxAttempts" | "timeoutMs" | "backoffBaseMs" | "backoffMaxMs" | "balance" | "samplesPerRequest"
+    >
+  > &
+    OpenAIBackendOptions;
+  private readonly headers: Record<string, string>;
+  private readonly sem: Semaphore;
+  private readonly closer = new AbortController();
+  private readonly urlInFlight: number[];
+  private readonly urlRequests: number[];
+  private rr = 0;
+  private inFlight = 0;
+  private maxInFlight = 0;
+  private requests = 0;
+  private retries = 0;
+  /** Requests re-sent with a smaller max_tokens because prompt + max_tokens exceeded the server's context. */
+  private clippedRequests = 0;
+  /** Set once a server answered `n > 1` with a single choice: from then on, one request per sample. */
+  private nUnsupported = false;
+  private closed = false;
+
+  private constructor(model: string, urls: string[], opts: OpenAIBackend["opts"], headers: Record<string, string>) {
+    this.model = model;
+    this.urls = urls;
+    this.opts = opts;
+    this.headers = headers;
+    this.sem = new Semaphore(opts.concurrency);
+    this.urlInFlight = urls.map(() => 0);
+    this.urlRequests = urls.map(() => 0);
+  }
+
+  /**
+   * Validates the options, probes `GET /v1/models` on every server (so a server that is down fails here, in one
+   * line, rather than mid-run) and resolves the model name.
+   */
+  static async open(options: OpenAIBackendOptions): Promise<OpenAIBackend> {
+    const urls = parseBaseUrls(options.baseUrls);
+    const opts = {
+      chat: false,
+      concurrency: 16,
+      maxAttempts: 6,
+      timeoutMs: 1_800_000,
+      backoffBaseMs: 500,
+      backoffMaxMs: 30_000,
+      balance: "least-in-flight" as const,
+      samplesPerRequest: 64,
+      ...options,
+    };
+    for (const k of ["concurrency", "maxAttempts", "samplesPerRequest"] as const) {
+      if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new OpenAIConfigError(`openai backend: ${k} must be a positive integer (got ${opts[k]})`);
+    }
+    for (const k of ["timeoutMs", "backoffBaseMs", "backoffMaxMs"] as const) {
+      if (!(opts[k] >= 0) || !Number.isFinite(opts[k])) throw new OpenAIConfigError(`openai backend: ${k} must be a non-negative number (got ${opts[k]})`);
+    }
+    if (opts.balance !== "least-in-flight" && opts.balance !== "round-robin") {
+      throw new OpenAIConfigError(`openai backend: unknown balance "${opts.balance}" (least-in-flight or round-robin)`);
+    }
+    let key = options.apiKey;
+    if (key === undefined) {
+      const env = options.apiKeyEnv ?? "OPENAI_API_KEY";
+      key = process.env[env] || undefined;
+      if (key === undefined && options.apiKeyEnv !== undefined) {
+        throw new OpenAIConfigError(`openai backend: environment variable ${options.apiKeyEnv} (named by --api-key-env) is not set`);
+      }
+    }
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (key) headers.authorization = `Bearer ${key}`;
+
+    const probeMs = options.probeTimeoutMs ?? 10_000;
+    const served = await Promise.all(urls.map((u) => listModels(u, headers, probeMs)));
+    let model = options.model;
+    if (model === undefined) {
+      const first = served[0];
+      if (first === null || first.length === 0) {
+        const why = first === null ? "has no /v1/models endpoint" : "/v1/models lists no model";
+        throw new OpenAIConfigError(`openai backend: ${urls[0]} ${why}; pass the model name explicitly`);
+      }
+      model = first[0];
+    }
+    served.forEach((list, i) => {
+      if (list !== null && list.length > 0 && !list.includes(model)) {
+        throw new OpenAIConfigError(`openai backend: ${urls[i]} does not serve model "${model}" (it serves: ${list.slice(0, 5).join(", ")})`);
+      }
+    });
+    return new OpenAIBackend(model, urls, opts, headers);
+  }
+
+  stats(): OpenAIBackendStats {
+    return {
+      requests: this.requests,
+      retries: this.retries,
+      clipped: this.clippedRequests,
+      inFlight: this.inFlight,
+      maxInFlight: this.maxInFlight,
+      perUrl: this.urls.map((url, i) => ({ url, requests: this.urlRequests[i], inFlight: this.urlInFlight[i] })),
+    };
+  }
+
+  async generate(req: GenerationRequest, signal?: AbortSignal): Promise<Generation[]> {
+    if (this.closed) throw new Error("openai backend: generate called after close()");
+    checkSampleIndices("openai", req);
+    if (this.opts.chat) {
+      if (!Array.isArray(req.messages) || req.messages.length === 0) {
+        throw new Error(`openai backend: chat mode needs messages for ${req.problemId}`);
+      }
+    } else if (typeof req.prompt !== "string" || req.prompt === "") {
+      throw new Error(`openai backend: empty prompt for ${req.problemId}`);
+    }
+    if (req.sampleIndices.length === 0) return [];
+    const groupSize = this.nUnsupported ? 1 : this.opts.samplesPerRequest;
+    // Only consecutive indices share a request: its choice j is drawn with seed + first + j, as sample first + j is.
+    const sorted = [...req.sampleIndices].sort((a, b) => a - b);
+    const groups: number[][] = [];
+    for (const i of sorted) {
+      const g = groups.at(-1);
+      if (g && g.length < groupSize && g[g.length - 1] === i - 1) g.push(i);
+      else groups.push([i]);
+    }
+    const parts = await Promise.all(groups.map((g) => this.generateGroup(req, g, signal)));
+    return parts.flat();
+  }
+
+  /** One request with `n = indices.length`; samples the server did not return are asked for one by one. */
+  private async generateGroup(req: GenerationRequest, indices: number[], signal?: AbortSignal): Promise<Generation[]> {
+    const p = req.params;
+    const body: Record<string, unknown> = {
+      ...this.opts.extraBody,
+      model: this.model,
+      max_tokens: p.maxNewTokens,
+      temperature: p.temperature,
+      top_p: p.topP,
+      n: indices.length,
+      // With n > 1 the server draws all n from one seed; the per-sample seed is exact when each sample is its own request.
+      seed: p.seed + indices[0],
+    };
+    if (this.opts.chat) body.messages = req.messages;
+    else body.prompt = req.prompt;
+    const res = await this.post(this.opts.chat ? "/v1/chat/completions" : "/v1/completions", body, signal);
+    const choices = [...res.choices!].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).slice(0, indices.length);
+    const texts = choices.map((c) => choiceText(c, this.opts.chat));
+    const tokens = splitTokens(tokenCount(res.usage?.completion_tokens), texts);
+    const out: Generation[] = choices.map((c, j) => ({
+      problemId: req.problemId,
+      sampleIndex: indices[j],
+      completion: texts[j],
+      finishReason: finishReason(c.finish_reason),
+      promptTokens: tokenCount(res.usage?.prompt_tokens),
+      completionTokens: tokens[j],
+    }));
+    if (choices.length < indices.length) {
+      if (choices.length === 1) this.nUnsupported = true;
+      const rest = await Promise.all(indices.slice(choices.length).map((i) => this.generateGroup(req, [i], signal)));
+      out.push(...rest.flat());
+    }
+    return out;
+  }
+
+  private pickUrl(avoid: number): number {
+    const n = this.urls.length;
+    if (n === 1) return 0;
+    if (this.opts.balance === "round-robin") {
+      let i = this.rr++ % n;
+      if (i === avoid) i = this.rr++ % n;
+      return i;
+    }
+    // Least in flight; ties go round robin so idle servers share the load evenly.
+    let best = -1;
+    const start = this.rr++ % n;
+    for (let k = 0; k < n; k++) {
+      const i = (start + k) % n;
+      if (i === avoid) continue;
+      if (best < 0 || this.urlInFlight[i] < this.urlInFlight[best]) best = i;
+    }
+    return best;
+  }
+
+  /** POSTs `body` with retries; returns a response holding at least one choice, or throws a one-line Error. */
+  private async post(path: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<CompletionResponse> {
+    // One controller per call, relayed from close() and the caller's signal and detached at the end: AbortSignal.any
+    // on the long-lived close signal would pile up a dependant per request.
+    const outer = new AbortController();
+    const relay = () => outer.abort();
+    this.closer.signal.addEventListener("abort", relay, { once: true });
+    signal?.addEventListener("abort", relay, { once: true });
+    if (signal?.aborted || this.closer.signal.aborted) outer.abort();
+    try {
+      return await this.attempts(path, body, outer.signal, signal);
+    } finally {
+      this.closer.signal.removeEventListener("abort", relay);
+      signal?.removeEventListener("abort", relay);
+    }
+  }
+
+  private async attempts(path: string, body: Record<string, unknown>, outer: AbortSignal, signal?: AbortSignal): Promise<CompletionResponse> {
+    let payload = JSON.stringify(body);
+    let clipped = false;
+    let lastError = "";
+    let lastUrl = -1;
+    for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
+      let retryAfterMs = 0;
+      try {
+        await this.sem.acquire(outer);
+      } catch {
+        throw this.abortError(signal);
+      }
+      const u = this.pickUrl(attempt > 1 ? lastUrl : -1);
+      lastUrl = u;
+      const url = this.urls[u];
+      this.requests++;
+      this.urlRequests[u]++;
+      this.urlInFlight[u]++;
+      this.inFlight++;
+      if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
+      const ac = new AbortController();
+      const stop = () => ac.abort();
+      outer.addEventListener("abort", stop, { once: true });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        ac.abort();
+      }, this.opts.timeoutMs);
+      try {
+        const res = await fetch(url + path, { method: "POST", headers: this.headers, body: payload, signal: ac.signal });
+        const text = await res.text();
+        if (res.ok) {
+          let parsed: CompletionResponse;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            throw new Error(`bad JSON in the response (${oneLine(text, 80)})`);
+          }
+          if (!Array.isArray(parsed.choices) || parsed.choices.length === 0) throw new Error("response has no choices");
+          return parsed;
+        }
+        const msg = `HTTP ${res.status}${serverMessage(text)}`;
+        const room = res.status === 400 && !clipped ? contextRoom(text) : null;
+        if (room !== null && room > 0 && room < Number(body.max_tokens)) {
+          // The paper's 32,768 new tokens can exceed what the served context leaves after the prompt; generation then
+          // stops at the context end (as lighteval's does), so ask once more for what fits.
+          clipped = true;
+          this.clippedRequests++;
+          payload = JSON.stringify({ ...body, max_tokens: room });
+          attempt--;
+          continue;
+        }
+        if (!RETRY_STATUS.has(res.status)) throw new FatalError(`openai backend: ${url}${path} refused the request: ${msg}`);
+        const ra = Number(res.headers.get("retry-after"));
+        if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, this.opts.backoffMaxMs);
+        lastError = msg;
+      } catch (e) {
+        if (e instanceof FatalError) throw e;
+        if (outer.aborted) throw this.abortError(signal);
+        lastError = timedOut ? `timed out after ${this.opts.timeoutMs} ms` : oneLine(causeOf(e));
+      } finally {
+        clearTimeout(timer);
+        outer.removeEventListener("abort", stop);
+        this.inFlight--;
+        this.urlInFlight[u]--;
+        this.sem.release();
+      }
+      if (attempt < this.opts.maxAttempts) {
+        const cap = Math.min(this.opts.backoffMaxMs, this.opts.backoffBaseMs * 2 ** (attempt - 1));
+        // Equal jitter: at least half the backoff, so retries of a burst spread out but never hammer at once.
+        const delayMs = Math.max(retryAfterMs, cap / 2 + (this.opts.random ?? Math.random)() * (cap / 2));
+        this.retries++;
+        this.opts.onRetry?.({ url, attempt, delayMs, error: lastError });
+        try {
+          await sleep(delayMs, outer);
+        } catch {
+          throw this.abortError(signal);
+        }
+      }
+    }
+    throw new Error(`openai backend: ${path} failed after ${this.opts.maxAttempts} attempts (last: ${lastError} at ${this.urls[lastUrl]})`);
+  }
+
+  private abortError(signal?: AbortSignal): Error {
+    return new Error(signal?.aborted ? "openai backend: request aborted" : "openai backend: closed while a request was running");
+  }
+
+  /** Aborts requests still running and refuses new ones; safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closer.abort(new Error("closed"));
+  }
+}
+
+/**
+ * From a "context too long" 400, the completion tokens that still fit: vLLM's "maximum context length is 32768
+ * tokens ... (120 in the messages, ...)" or "... your request has 120 input tokens ..."; null for other errors.
+ */
+export function contextRoom(body: string): number | null {
+  const ctx = /maximum context length is (\d+) tokens/.exec(body);
+  const input = /\((\d+) in the (?:messages|prompt)/.exec(body) ?? /has (\d+) input tokens/.exec(body);
+  return ctx && input ? Number(ctx[1]) - Number(input[1]) : null;
+}
+
+/** The error text an OpenAI-style server put in its body (`{"error": {"message"}}`, `{"detail"}`, or plain text). */
+function serverMessage(text: string): string {
+  if (text.trim() === "") return "";
+  try {
+    const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
+    const m = typeof j.error === "string" ? j.error : (j.error?.message ?? j.message ?? j.detail);
+    if (m !== undefined) return `: ${oneLine(typeof m === "string" ? m : JSON.stringify(m), 200)}`;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return `: ${oneLine(text, 200)}`;
+}
+
+/** `GET /v1/models` → the model ids, or null when the server has no such endpoint (404); throws when unreachable. */
+async function listModels(url: string, headers: Record<string, string>, timeoutMs: number): Promise<string[] | null> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}/v1/models`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    const why = (e as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : oneLine(causeOf(e));
+    throw new Error(`openai backend: server ${url} is not reachable (${why})`);
+  }
+  const text = await res.text();
+  if (res.status === 404) return null;
+  if (res.status === 401 || res.status === 403) {
+    throw new Error(`openai backend: ${url} rejected the API key (HTTP ${res.status}${serverMessage(text)}); set OPENAI_API_KEY or --api-key-env`);
+  }
+  if (!res.ok) throw new Error(`openai backend: ${url}/v1/models answered HTTP ${res.status}${serverMessage(text)}`);
+  try {
+    const j = JSON.parse(text) as { data?: { id?: unknown }[] };
+    return (j.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === "string");
+  } catch {
+    throw new Error(`openai backend: ${url}/v1/models did not return JSON (is this an OpenAI-compatible server?)`);
+  }
+}
+
+
+/**
+ * The factory `createBackend` (src/backends/index.ts) calls for an http(s) `--model`: `spec` is the comma-separated
+ * base URLs, `opts` the runner's backend options (concurrency, apiKeyEnv, timeoutMs, chat, model, ...).
+ */
+export function createOpenAIBackend(spec: string, opts: Partial<Omit<OpenAIBackendOptions, "baseUrls">> = {}): Promise<OpenAIBackend> {
+  const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+  return OpenAIBackend.open({ ...defined, baseUrls: spec });
+}

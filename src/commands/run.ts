@@ -1,0 +1,212 @@
+// `openrs-eval run` (also the default command: `openrs-eval --model ... --bench ...`): evaluate a model on suites.
+import { existsSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { BenchmarkDataError } from "../../benchmarks/load.js";
+import { UnknownSuiteError } from "../../benchmarks/registry.js";
+import { backendKind, createBackend, ModelSpecError, ReplayError } from "../backends/index.js";
+import { OpenAIConfigError } from "../backends/openai.js";
+import type { Backend } from "../backends/types.js";
+import { type CommandContext, positiveInt, UsageError } from "../cli-common.js";
+import { defaultKs } from "../runner/metrics.js";
+import { chatTemplateRenderer, type PromptRenderer, prepareSuites, userMessageRenderer } from "../runner/prepare.js";
+import { detailTable, table1, uncertaintyNote } from "../runner/report.js";
+import { RunDirError } from "../runner/run-dir.js";
+import { RUN_PRESETS, runEval } from "../runner/runner.js";
+
+interface RunFlags {
+  model?: string;
+  bench: string;
+  samples?: number;
+  temperature?: number;
+  topP?: number;
+  maxNewTokens?: number;
+  seed?: number;
+  limit?: number;
+  concurrency: number;
+  out?: string;
+  preset: string;
+  k?: number[];
+  dataDir?: string;
+  tokenizer?: string;
+  chat?: boolean;
+  addSpecialTokens?: boolean;
+  jobs?: number;
+  apiKeyEnv?: string;
+  timeoutMs?: number;
+  progress?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+function number(name: string, min: number, max: number, minOpen = false) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || n > max || (minOpen ? n <= min : n < min)) {
+      throw new InvalidArgumentError(`${name} must be a number in ${minOpen ? "(" : "["}${min}, ${max}].`);
+    }
+    return n;
+  };
+}
+
+function nonNegativeInt(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new InvalidArgumentError(`${name} must be an integer ≥ 0.`);
+    return n;
+  };
+}
+
+function kList(v: string): number[] {
+  const ks = v.split(",").map((s) => Number(s.trim()));
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new InvalidArgumentError("--k must be a comma-separated list of positive integers, e.g. 1,4,16.");
+  return ks;
+}
+
+/** A directory name from the model spec, so rerunning the same command resumes into the same folder. */
+export function defaultOutDir(model: string): string {
+  const base = model.startsWith("replay:") ? `replay-${basename(model.slice(7)).replace(/\.jsonl?$/, "")}` : model.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+  const slug = base.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(-80) || "model";
+  return join("runs", slug);
+}
+
+function renderer(flags: RunFlags, kind: string): PromptRenderer {
+  try {
+    if (flags.tokenizer !== undefined) return chatTemplateRenderer(flags.tokenizer);
+    if (kind === "native") return chatTemplateRenderer(flags.model!);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  // Without a local template an HTTP server must apply its own (chat endpoint), and replay needs none.
+  return userMessageRenderer();
+}
+
+const USER_ERRORS = [UnknownSuiteError, BenchmarkDataError, ModelSpecError, ReplayError, RunDirError, OpenAIConfigError];
+
+async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number> {
+  const { out, err } = ctx;
+  if (flags.model === undefined) throw new UsageError("--model is required (a checkpoint directory, an http(s) URL, or replay:FILE)");
+  const preset = RUN_PRESETS[flags.preset];
+  if (!preset) throw new UsageError(`unknown --preset "${flags.preset}" (known: ${Object.keys(RUN_PRESETS).join(", ")})`);
+  const samples = flags.samples ?? preset.samples;
+  const sampling = {
+    temperature: flags.temperature ?? preset.sampling.temperature,
+    topP: flags.topP ?? preset.sampling.topP,
+    maxNewTokens: flags.maxNewTokens ?? preset.sampling.maxNewTokens,
+    seed: flags.seed ?? preset.sampling.seed,
+  };
+  const k = flags.k ?? defaultKs(samples);
+  const outDir = flags.out ?? defaultOutDir(flags.model);
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir} exists and is not a directory`);
+  const kind = backendKind(flags.model);
+  let backend: Backend | null = null;
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    err.write("\nopenrs-eval: interrupted; saving finished samples (rerun the same command to resume)\n");
+    abort.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const suites = prepareSuites(flags.bench, { dataDir: flags.dataDir, limit: flags.limit });
+    // Without --tokenizer the prompt cannot be rendered here, so the server's chat endpoint applies its template.
+    const chat = flags.tokenizer === undefined ? kind === "openai" : Boolean(flags.chat);
+    backend = await createBackend(flags.model, {
+      concurrency: flags.concurrency,
+      ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
+      ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
+      ...(kind === "openai" ? { chat } : {}),
+      // A locally rendered prompt already starts with the template's BOS; vLLM/SGLang would add a second one.
+      ...(kind === "openai" && !chat && !flags.addSpecialTokens ? { extraBody: { add_special_tokens: false } } : {}),
+    });
+    const prompt = renderer(flags, kind);
+    const result = await runEval({
+      backend,
+      suites,
+      render: prompt.render,
+      promptFormat: prompt.format,
+      out: outDir,
+      samples,
+      sampling,
+      limit: flags.limit ?? null,
+      k,
+      concurrency: flags.concurrency,
+      preset: flags.preset,
+      jobs: flags.jobs,
+      progress: flags.quiet ? "off" : flags.progress ? "on" : "auto",
+      stderr: err as NodeJS.WritableStream & { isTTY?: boolean },
+      signal: abort.signal,
+    });
+    const m = result.manifest;
+    if (flags.json) {
+      out.write(`${JSON.stringify({ dir: outDir, metrics: m.metrics }, null, 2)}\n`);
+    } else {
+      out.write(`${table1(m)}\n${detailTable(m)}\n${uncertaintyNote(m)}\n`);
+    }
+    if (!flags.quiet) {
+      const reused = result.reused ? `, ${result.reused} reused from an earlier run` : "";
+      err.write(`openrs-eval: ${result.generated} samples generated${reused}; wrote ${join(outDir, "run.json")}, samples.jsonl, summary.md\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (USER_ERRORS.some((C) => e instanceof C)) throw new UsageError((e as Error).message);
+    throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await backend?.close();
+  }
+}
+
+/** Adds the run options to a command (shared by `run` and the root default). */
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option("-m, --model <spec>", "checkpoint directory, OpenAI-compatible server URL(s) (comma-separated), or replay:FILE")
+    .option("-b, --bench <list>", 'suites: "all" (the paper\'s five) or ids separated by commas', "all")
+    .option("-n, --samples <n>", "samples per problem (default: 1; --preset r1: 64)", positiveInt("--samples"))
+    .option("--temperature <t>", "sampling temperature (default 0.6)", number("--temperature", 0, 10))
+    .option("--top-p <p>", "nucleus sampling mass (default 0.95)", number("--top-p", 0, 1, true))
+    .option("--max-new-tokens <n>", "most generated tokens per sample (default 32768)", positiveInt("--max-new-tokens"))
+    .option("--seed <n>", "base seed; sample i uses seed + i where the backend can (default 1234)", nonNegativeInt("--seed"))
+    .option("--limit <n>", "only the first N problems of each suite", positiveInt("--limit"))
+    .option("-c, --concurrency <n>", "problems in flight at once", positiveInt("--concurrency"), 32)
+    .option("-o, --out <dir>", "run directory; rerunning with the same one resumes (default: runs/<model>)")
+    .option("--preset <name>", `settings preset: ${Object.keys(RUN_PRESETS).join(" | ")} (explicit flags win)`, "openrs-paper")
+    .option("--k <list>", "k values for pass@k and maj@k (default: 1, powers of two below n, and n)", kList)
+    .option("--data-dir <dir>", "folder holding <suite>.jsonl (default: $OPENRS_DATA_DIR, else ../shared/benchmarks, else the cache)")
+    .option("--tokenizer <dir>", "render prompts with this folder's tokenizer_config.json chat template (needed for /v1/completions)")
+    .option("--chat", "HTTP backend: call /v1/chat/completions (the server applies its chat template)")
+    .option(
+      "--add-special-tokens",
+      'HTTP backend with --tokenizer: let the server add BOS again (default: send "add_special_tokens": false, as the rendered prompt already has it)',
+    )
+    .option("-j, --jobs <n>", "grader worker threads (default: min(cores, 4))", positiveInt("--jobs"))
+    .option("--api-key-env <name>", "environment variable holding the API key (default OPENAI_API_KEY)")
+    .option("--timeout-ms <ms>", "HTTP per-request timeout", positiveInt("--timeout-ms"))
+    .option("--progress", "always show the progress bar on stderr (default: when stderr is a TTY)")
+    .option("-q, --quiet", "no progress and no closing line on stderr")
+    .option("--json", "print the metrics as JSON instead of tables");
+}
+
+export function registerRun(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command("run", { isDefault: true })
+    .description("Evaluate a model: generate, grade, and score pass@1 (and pass@k, maj@k) with confidence intervals; resumable.");
+  runOptions(cmd)
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Writes <out>/run.json (settings, metrics), <out>/samples.jsonl (one line per sample) and <out>/summary.md.",
+        "Rerunning the same command resumes; samples made with other settings are refused.",
+        "",
+        "Examples:",
+        "  openrs-eval --model http://localhost:8000 --tokenizer ./DeepSeek-R1-Distill-Qwen-1.5B --bench all",
+        "  openrs-eval --model replay:outputs.jsonl --bench aime24,math500 --out runs/mine",
+        "  openrs-eval run --model http://a:8000,http://b:8000 --chat --bench aime24 --preset r1",
+      ].join("\n"),
+    )
+    .action(async (flags: RunFlags) => {
+      ctx.setCode(await runCommand(flags, ctx));
+    });
+}

@@ -1,0 +1,40 @@
+// Everything a run needs before the first request: the suites and their problems from the registry, and the prompt
+// renderer (the model's chat template, or the plain user message when the server or the replay file has its own).
+import { createHash } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { resolveBenchList } from "../../benchmarks/registry.js";
+import { loadProblems } from "../../benchmarks/load.js";
+import { chatMessages, compileChatPrompt, loadTokenizerConfig, userPrompt } from "../../benchmarks/prompt.js";
+import type { Problem, SuiteConfig } from "../../benchmarks/types.js";
+import type { RenderedPrompt, RunSuite } from "./runner.js";
+
+/** Loads the suites of a `--bench` value ("all" or "a,b"), each limited to its first `limit` problems. */
+export function prepareSuites(bench: string, opts: { dataDir?: string; limit?: number } = {}): RunSuite[] {
+  return resolveBenchList(bench).map((config) => ({ config, problems: loadProblems(config, { dataDir: opts.dataDir, limit: opts.limit }) }));
+}
+
+export interface PromptRenderer {
+  render: (problem: Problem, suite: SuiteConfig) => RenderedPrompt;
+  /** Recorded in run.json: "chat-template:<hash of the template>" or "user-message". */
+  format: string;
+}
+
+/** Renders through the chat template of `<dir>/tokenizer_config.json` (generation prompt added). */
+export function chatTemplateRenderer(dir: string): PromptRenderer {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--tokenizer ${dir}: not a directory holding tokenizer_config.json`);
+  const config = loadTokenizerConfig(dir);
+  const render = compileChatPrompt(config);
+  const templateHash = createHash("sha256").update(JSON.stringify(config.chat_template)).digest("hex").slice(0, 12);
+  return {
+    format: `chat-template:${templateHash}`,
+    render: (p) => ({ prompt: render(p.question), messages: chatMessages(p.question) }),
+  };
+}
+
+/** The paper's user message as the prompt, for backends that apply the template themselves (chat endpoint, replay). */
+export function userMessageRenderer(): PromptRenderer {
+  return {
+    format: "user-message",
+    render: (p) => ({ prompt: userPrompt(p.question), messages: chatMessages(p.question) }),
+  };
+}
