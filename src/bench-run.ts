@@ -2,8 +2,9 @@
 // and latency of `grade` in-thread on realistic completions, GraderPool scaling from 1 to 2 workers, and the
 // accuracy of the verdicts against the known expected answers, printed beside the targets and the machine.
 import { availableParallelism, cpus } from "node:os";
+import { intInRange } from "./cli-common.js";
 import Table from "cli-table3";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { grade } from "../grading/grade.js";
 import { EVAL } from "../grading/options.js";
 import { GraderPool } from "../grading/pool.js";
@@ -14,18 +15,10 @@ const TARGET_RATE = 3000;
 const TARGET_P99_MS = 5;
 const TARGET_SPEEDUP_2 = 1.8;
 
-function int(name: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}.`);
-    return n;
-  };
-}
-
 const program = new Command("bench-run")
   .description("Benchmark the grader on realistic completions built from the benchmark suites.")
-  .option("--n <count>", "number of completions", int("--n", 1), 20_000)
-  .option("--seed <seed>", "PRNG seed for the completions", int("--seed", 0), 1)
+  .option("--n <count>", "number of completions", intInRange("--n", 1), 20_000)
+  .option("--seed <seed>", "PRNG seed for the completions", intInRange("--seed", 0), 1)
   .option("--no-pool", "skip the GraderPool measurements")
   .option("--strict", "exit 1 when a target is missed");
 program.parse();

@@ -9,6 +9,17 @@ export const EXIT_FAILURE = 1;
 /** A user error: printed as one line, exit code 2, no stack trace. */
 export class UsageError extends Error {}
 
+/** Commander parser for an integer option in [min, max]; the message names the option. */
+export function intInRange(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer >= ${min}.` : `${name} must be an integer in [${min}, ${max}].`);
+    }
+    return n;
+  };
+}
+
 export function positiveInt(name: string) {
   return (v: string): number => {
     const n = Number(v);

@@ -2,29 +2,22 @@
 // plus n seeded fuzz inputs through the GraderPool and reports crashes, over-budget grades and latency.
 // Exits 1 when any input crashed (threw, lost, or killed its worker) or ran over the time budget.
 import { writeFileSync } from "node:fs";
+import { intInRange } from "./cli-common.js";
 import { availableParallelism, cpus } from "node:os";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { ALL_SUITES, findDataDir, loadSuite } from "../benchmarks/data.js";
 import { type FuzzCase, fuzzCases, HARD_CASES } from "../grading/fuzz.js";
 import { EVAL } from "../grading/options.js";
 import { GraderPool } from "../grading/pool.js";
 import type { GradeResult } from "../grading/result.js";
 
-function int(name: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}.`);
-    return n;
-  };
-}
-
 const program = new Command("fuzz-run")
   .description("Grade the hard cases plus N seeded adversarial inputs through the GraderPool.")
-  .option("--n <count>", "number of random fuzz inputs", int("--n", 0), 10_000)
-  .option("--seed <seed>", "PRNG seed", int("--seed", 0), 1)
-  .option("--jobs <count>", "worker threads", int("--jobs", 1), Math.max(1, Math.min(availableParallelism(), 4)))
-  .option("--budget-ms <ms>", "per-grade time budget", int("--budget-ms", 1), EVAL.budgetMs)
-  .option("--batch <count>", "items per gradeMany call", int("--batch", 1), 1000)
+  .option("--n <count>", "number of random fuzz inputs", intInRange("--n", 0), 10_000)
+  .option("--seed <seed>", "PRNG seed", intInRange("--seed", 0), 1)
+  .option("--jobs <count>", "worker threads", intInRange("--jobs", 1), Math.max(1, Math.min(availableParallelism(), 4)))
+  .option("--budget-ms <ms>", "per-grade time budget", intInRange("--budget-ms", 1), EVAL.budgetMs)
+  .option("--batch <count>", "items per gradeMany call", intInRange("--batch", 1), 1000)
   .option("--out <file>", "write failing inputs (crashes, timeouts) as JSON Lines to this file")
   .option("--no-hard", "skip the fixed hard cases");
 program.parse();

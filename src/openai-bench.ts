@@ -3,19 +3,12 @@
 // count it kept, beside the ceiling the server's latency allows (concurrency / latency). The fake servers run in a
 // worker thread, so their parsing and JSON cost does not sit on the client's event loop (it still shares the CPUs).
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { intInRange } from "./cli-common.js";
 import Table from "cli-table3";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { FakeOpenAIServer, sampleText } from "../test/support/fake-openai-server.js";
 import { OpenAIBackend } from "./backends/openai.js";
 import type { GenerationRequest } from "./backends/types.js";
-
-function int(name: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}.`);
-    return n;
-  };
-}
 
 interface ServerThreadData {
   servers: number;
@@ -54,10 +47,10 @@ if (!isMainThread) {
 function mainThread(): void {
   const program = new Command("openai-bench")
     .description("Throughput and in-flight requests of the OpenAI-compatible backend against a local fake server.")
-    .option("--requests <n>", "requests to send", int("--requests", 1), 1000)
-    .option("--concurrency <n>", "backend concurrency limit (requests in flight)", int("--concurrency", 1), 32)
-    .option("--delay-ms <ms>", "server-side latency per request (stands in for generation time)", int("--delay-ms", 0), 20)
-    .option("--servers <n>", "fake servers to balance over", int("--servers", 1), 1)
+    .option("--requests <n>", "requests to send", intInRange("--requests", 1), 1000)
+    .option("--concurrency <n>", "backend concurrency limit (requests in flight)", intInRange("--concurrency", 1), 32)
+    .option("--delay-ms <ms>", "server-side latency per request (stands in for generation time)", intInRange("--delay-ms", 0), 20)
+    .option("--servers <n>", "fake servers to balance over", intInRange("--servers", 1), 1)
     .option("--strict", "exit 1 unless the backend kept --concurrency requests in flight");
   program.parse();
   const o = program.opts<{ requests: number; concurrency: number; delayMs: number; servers: number; strict?: boolean }>();

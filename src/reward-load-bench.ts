@@ -2,11 +2,12 @@
 // realistic completions, then a load test of `openrs-eval serve-rewards` started as a child process on 127.0.0.1 —
 // N concurrent clients posting batches to /score — reporting rewards/s, p50/p99 latency, errors and server RSS.
 import { type ChildProcess, spawn } from "node:child_process";
+import { intInRange } from "./cli-common.js";
 import { availableParallelism, cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Table from "cli-table3";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { loadRecipe, rewardSetOf } from "../trainer/recipe.js";
 import { realisticCompletions } from "../test/support/completions.js";
 
@@ -20,25 +21,17 @@ const TARGET_SERVER = 3000;
 const HEAP_FLOOR_GROWTH_LIMIT_MB = 16;
 const WARMUP_REQUESTS_PER_CLIENT = 16;
 
-function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer in [${min}, ${max}].`);
-    return n;
-  };
-}
-
 const program = new Command("reward-load-bench")
   .description("Benchmark the RL rewards in-process and through the reward server on 127.0.0.1 (bounded count and duration).")
   .option("--recipe <name|file>", "reward recipe", "openrs-exp3")
-  .option("--clients <n>", "concurrent clients", int("--clients", 1, 256), 16)
-  .option("--batch <n>", "completions per request", int("--batch", 1, 4096), 64)
-  .option("--count <n>", "rewards to request in the load test (after warm-up)", int("--count", 1, 10_000_000), 100_000)
-  .option("--duration <s>", "stop the load test after this many seconds even if --count is not reached", int("--duration", 1, 3600), 120)
-  .option("--jobs <n>", "grader workers of the server (default: its own default)", int("--jobs", 1, 64))
-  .option("--in-process <n>", "completions scored in-process (0 skips)", int("--in-process", 0, 10_000_000), 50_000)
+  .option("--clients <n>", "concurrent clients", intInRange("--clients", 1, 256), 16)
+  .option("--batch <n>", "completions per request", intInRange("--batch", 1, 4096), 64)
+  .option("--count <n>", "rewards to request in the load test (after warm-up)", intInRange("--count", 1, 10_000_000), 100_000)
+  .option("--duration <s>", "stop the load test after this many seconds even if --count is not reached", intInRange("--duration", 1, 3600), 120)
+  .option("--jobs <n>", "grader workers of the server (default: its own default)", intInRange("--jobs", 1, 64))
+  .option("--in-process <n>", "completions scored in-process (0 skips)", intInRange("--in-process", 0, 10_000_000), 50_000)
   .option("--no-server", "skip the server load test")
-  .option("--seed <n>", "seed of the realistic completions", int("--seed", 0), 1)
+  .option("--seed <n>", "seed of the realistic completions", intInRange("--seed", 0), 1)
   .option("--strict", "exit 1 when a target is missed");
 program.parse();
 const opts = program.opts<{

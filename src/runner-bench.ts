@@ -3,10 +3,11 @@
 // aggregated into metrics, against the target of 2,000 samples/s; the in-thread grading rate is printed beside it
 // as this machine's ceiling per core.
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { intInRange } from "./cli-common.js";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import Table from "cli-table3";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import type { Problem, SuiteConfig } from "../benchmarks/types.js";
 import { grade } from "../grading/grade.js";
 import { EVAL } from "../grading/options.js";
@@ -17,21 +18,13 @@ import { PAPER_SAMPLING, runEval } from "./runner/runner.js";
 
 const TARGET_RATE = 2000;
 
-function int(name: string, min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}.`);
-    return n;
-  };
-}
-
 const program = new Command("runner-bench")
   .description("Benchmark the eval runner's own overhead: replay, grade, write and aggregate realistic samples.")
-  .option("--total <n>", "samples in all", int("--total", 1), 10_000)
-  .option("--samples <n>", "samples per problem (problems = total / samples)", int("--samples", 1), 1)
-  .option("--concurrency <n>", "problems in flight", int("--concurrency", 1), 256)
-  .option("--jobs <n>", "grader worker threads", int("--jobs", 1))
-  .option("--seed <n>", "PRNG seed for the completions", int("--seed", 0), 1)
+  .option("--total <n>", "samples in all", intInRange("--total", 1), 10_000)
+  .option("--samples <n>", "samples per problem (problems = total / samples)", intInRange("--samples", 1), 1)
+  .option("--concurrency <n>", "problems in flight", intInRange("--concurrency", 1), 256)
+  .option("--jobs <n>", "grader worker threads", intInRange("--jobs", 1))
+  .option("--seed <n>", "PRNG seed for the completions", intInRange("--seed", 0), 1)
   .option("--strict", "exit 1 when the target is missed");
 program.parse();
 const opts = program.opts<{ total: number; samples: number; concurrency: number; jobs?: number; seed: number; strict?: boolean }>();
