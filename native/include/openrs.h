@@ -1,0 +1,73 @@
+/* openrs.h: plain-C API of the openrs inference core (load a Hugging Face checkpoint, generate, score); no tokenizer. */
+#ifndef OPENRS_H
+#define OPENRS_H
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct openrs_model openrs_model;     /* weights (memory-mapped) + config; read-only, shareable */
+typedef struct openrs_session openrs_session; /* KV caches + scratch; one call at a time */
+
+#define OPENRS_MAX_STOP 8
+enum openrs_finish { OPENRS_FINISH_NONE = 0, OPENRS_FINISH_STOP = 1, OPENRS_FINISH_LENGTH = 2 };
+
+typedef struct openrs_model_params {
+    int32_t n_threads; /* 0 = all cores */
+    int32_t use_cuda;  /* 0 CPU; 1 CUDA if built in and a device works (else CPU, with a notice on stderr
+                          when a CUDA build finds no device); 2 CUDA or fail */
+} openrs_model_params;
+
+typedef struct openrs_model_info {
+    int32_t n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ctx_max;
+    int32_t dtype;   /* 0 f32, 1 f16, 2 bf16: the stored weight dtype */
+    int32_t on_cuda; /* 1 when the model runs on the CUDA engine */
+    char arch[48];
+} openrs_model_info;
+
+/* One sequence's sampling; temperature 0 = greedy. Filters apply in order top_k, top_p, min_p. */
+typedef struct openrs_sampling_params {
+    float temperature, top_p, min_p;
+    int32_t top_k;          /* 0 = off */
+    uint64_t seed;          /* each sequence has its own RNG: results never depend on batch mates */
+    int32_t max_new_tokens;
+    int32_t n_stop;
+    int32_t stop[OPENRS_MAX_STOP]; /* a stop token ends the sequence and is kept in the output */
+} openrs_sampling_params;
+
+/* Called after each sampled token; return non-zero to cancel the whole call. */
+typedef int32_t (*openrs_token_cb)(void * user, int32_t seq, int32_t token);
+
+openrs_model_params    openrs_model_default_params(void);
+openrs_sampling_params openrs_sampling_default_params(void);
+
+/* NULL on failure, with a one-line reason in err (err_len bytes, NUL-terminated). */
+openrs_model * openrs_model_load(const char * dir, openrs_model_params params, char * err, int32_t err_len);
+void           openrs_model_free(openrs_model * model);
+void           openrs_model_get_info(const openrs_model * model, openrs_model_info * out);
+
+openrs_session * openrs_session_new(openrs_model * model);
+void             openrs_session_free(openrs_session * session);
+const char *     openrs_session_error(const openrs_session * session); /* last error, "" if none */
+
+/* Generates n_samples continuations for each of n_prompts prompts (prompts concatenated in tokens,
+ * lengths in prompt_lens). Sequence s = prompt * n_samples + sample uses params[s] and writes
+ * out_tokens/out_logprobs[s * max_new .. +out_n[s]] and out_finish[s]. Logprobs are the model's
+ * untempered log-softmax of the chosen token. Returns 0, 1 if cancelled, <0 on error. */
+int32_t openrs_generate(openrs_session * session, const int32_t * tokens, const int32_t * prompt_lens,
+                        int32_t n_prompts, int32_t n_samples, const openrs_sampling_params * params,
+                        int32_t max_new, int32_t * out_tokens, float * out_logprobs, int32_t * out_n,
+                        int32_t * out_finish, openrs_token_cb cb, void * cb_user);
+
+/* Teacher forcing: out_logprobs[i - n_prompt] = log p(tokens[i] | tokens[<i]) for i in [n_prompt, n). */
+int32_t openrs_score(openrs_session * session, const int32_t * tokens, int32_t n, int32_t n_prompt,
+                     float * out_logprobs);
+
+/* Logits of the last n_rows positions of tokens, [n_rows, n_vocab] row-major (for tests and tools). */
+int32_t openrs_logits(openrs_session * session, const int32_t * tokens, int32_t n, int32_t n_rows,
+                      float * out_logits);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,191 @@
+// kernels.cpp: matmul micro-kernels (AVX2/FMA/F16C and a scalar fallback) and the row/token tiling around them.
+#include "kernels.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <immintrin.h>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace openrs {
+
+float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1F, man = h & 0x3FF, u;
+    if (exp == 0) {
+        if (man == 0) u = sign;
+        else { // subnormal: renormalise
+            int e = -1;
+            do { e++; man <<= 1; } while (!(man & 0x400));
+            u = sign | ((uint32_t)(127 - 15 - e) << 23) | ((man & 0x3FF) << 13);
+        }
+    } else if (exp == 31) u = sign | 0x7F800000 | (man << 13);
+    else u = sign | ((exp + 112) << 23) | (man << 13);
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+
+// ---- scalar: one (row block, token block) tile; 8 partial sums per dot mirror the SIMD lane layout.
+template <int NR, int NT>
+static void tile_scalar(float * y, int ldy, const float * x, int K, const void * W, DType wt, int o0, const float * bias) {
+    float acc[NR][NT][8] = {};
+    int k8 = K & ~7;
+    for (int k = 0; k < k8; k += 8)
+        for (int r = 0; r < NR; r++)
+            for (int l = 0; l < 8; l++) {
+                float w = load_elem(W, wt, (int64_t)(o0 + r) * K + k + l);
+                for (int t = 0; t < NT; t++) acc[r][t][l] += w * x[(int64_t)t * K + k + l];
+            }
+    for (int r = 0; r < NR; r++)
+        for (int t = 0; t < NT; t++) {
+            float s = ((acc[r][t][0] + acc[r][t][4]) + (acc[r][t][1] + acc[r][t][5])) +
+                      ((acc[r][t][2] + acc[r][t][6]) + (acc[r][t][3] + acc[r][t][7]));
+            for (int k = k8; k < K; k++) s += load_elem(W, wt, (int64_t)(o0 + r) * K + k) * x[(int64_t)t * K + k];
+            y[(int64_t)t * ldy + o0 + r] = s + (bias ? bias[o0 + r] : 0.f);
+        }
+}
+
+// ---- AVX2: W rows converted to f32 8 at a time in registers; NR x NT accumulators.
+#define OPENRS_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+OPENRS_AVX2 static inline __m256 load8(const void * W, DType wt, int64_t i) {
+    if (wt == DType::F32) return _mm256_loadu_ps((const float *)W + i);
+    __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)W + i));
+    if (wt == DType::F16) return _mm256_cvtph_ps(h);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+OPENRS_AVX2 static inline float hsum(__m256 v) {
+    // Same pairing as tile_scalar: (l0+l4)+(l1+l5) + (l2+l6)+(l3+l7).
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)); // l0+l4 .. l3+l7
+    float t[4];
+    _mm_storeu_ps(t, a);
+    return (t[0] + t[1]) + (t[2] + t[3]);
+}
+
+template <int NR, int NT, DType WT>
+OPENRS_AVX2 static void tile_avx2(float * y, int ldy, const float * x, int K, const void * W, int o0, const float * bias) {
+    __m256 acc[NR][NT];
+    for (int r = 0; r < NR; r++)
+        for (int t = 0; t < NT; t++) acc[r][t] = _mm256_setzero_ps();
+    int k8 = K & ~7;
+    for (int k = 0; k < k8; k += 8) {
+        __m256 xv[NT];
+        for (int t = 0; t < NT; t++) xv[t] = _mm256_loadu_ps(x + (int64_t)t * K + k);
+        for (int r = 0; r < NR; r++) {
+            __m256 w = load8(W, WT, (int64_t)(o0 + r) * K + k);
+            for (int t = 0; t < NT; t++) acc[r][t] = _mm256_fmadd_ps(w, xv[t], acc[r][t]);
+        }
+    }
+    for (int r = 0; r < NR; r++)
+        for (int t = 0; t < NT; t++) {
+            float s = hsum(acc[r][t]);
+            for (int k = k8; k < K; k++) s += load_elem(W, WT, (int64_t)(o0 + r) * K + k) * x[(int64_t)t * K + k];
+            y[(int64_t)t * ldy + o0 + r] = s + (bias ? bias[o0 + r] : 0.f);
+        }
+}
+
+OPENRS_AVX2 static void widen_row(float * dst, const void * W, DType wt, int64_t off, int K) {
+    int k = 0;
+    for (; k + 8 <= K; k += 8) _mm256_storeu_ps(dst + k, load8(W, wt, off + k));
+    for (; k < K; k++) dst[k] = load_elem(W, wt, off + k);
+}
+
+static std::atomic<int> g_force_scalar{0};
+void force_scalar(bool on) { g_force_scalar.store(on ? 1 : 0, std::memory_order_relaxed); }
+
+static bool have_avx2() {
+    static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c") &&
+                            !getenv("OPENRS_NO_SIMD");
+    return cpu && !g_force_scalar.load(std::memory_order_relaxed);
+}
+
+OPENRS_AVX2 static float dot_avx2(const float * a, const float * b, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    float s = hsum(acc);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+OPENRS_AVX2 static void axpy_avx2(float * y, float a, const float * x, int n) {
+    const __m256 av = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] += a * x[i];
+}
+
+float dot_f32(const float * a, const float * b, int n) {
+    if (have_avx2()) return dot_avx2(a, b, n);
+    float s = 0;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+void axpy_f32(float * y, float a, const float * x, int n) {
+    if (have_avx2()) return axpy_avx2(y, a, x, n);
+    for (int i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+const char * simd_name() { return have_avx2() ? "avx2+fma+f16c" : "scalar"; }
+
+template <int NR, int NT>
+static void tile(float * y, int ldy, const float * x, int K, const void * W, DType wt, int o0, const float * bias) {
+    if (have_avx2()) {
+        if (wt == DType::BF16) tile_avx2<NR, NT, DType::BF16>(y, ldy, x, K, W, o0, bias);
+        else if (wt == DType::F16) tile_avx2<NR, NT, DType::F16>(y, ldy, x, K, W, o0, bias);
+        else tile_avx2<NR, NT, DType::F32>(y, ldy, x, K, W, o0, bias);
+    } else tile_scalar<NR, NT>(y, ldy, x, K, W, wt, o0, bias);
+}
+
+// Rows [o, o + NR) for tokens [t0, t1): NR-row x 3-token tiles, then tails.
+template <int NR>
+static void rows_tokens(float * y, int ldy, const float * x, int t0, int t1, int K, const void * W, DType wt, int o,
+                        const float * bias) {
+    // With many tokens, widen the NR weight rows to f32 once and run the f32 tiles on the copy: the widening is
+    // exact and the FMA order is unchanged, so results are bit-identical to the direct path (batch invariance holds).
+    if (wt != DType::F32 && t1 - t0 >= 6 && have_avx2()) {
+        thread_local std::vector<float> wide;
+        wide.resize((size_t)NR * K);
+        for (int r = 0; r < NR; r++) widen_row(wide.data() + (size_t)r * K, W, wt, (int64_t)(o + r) * K, K);
+        y += o;
+        if (bias) bias += o;
+        W = wide.data();
+        wt = DType::F32;
+        o = 0;
+    }
+    int t = t0;
+    for (; t + 3 <= t1; t += 3) tile<NR, 3>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, wt, o, bias);
+    if (t1 - t == 2) tile<NR, 2>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, wt, o, bias);
+    else if (t1 - t == 1) tile<NR, 1>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, wt, o, bias);
+}
+
+void matmul(float * y, int ldy, const float * x, int T, int K, const void * W, DType wt, int N, const float * bias,
+            int n_threads) {
+    // Token blocks keep x (TB x K f32, <= ~256 KB) in L2 while each thread streams its rows of W through it.
+    const int TB = 48;
+    const int nblk = (N + 3) / 4;
+    // Many small dynamic chunks rather than one per thread: on a shared machine a descheduled thread would
+    // otherwise leave the others spinning at the barrier. Chunking never changes any (t, o) sum.
+    const int nchunk = n_threads > 1 ? std::min(nblk, n_threads * 8) : 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if (n_threads > 1 && (int64_t)N * K * T > 32768)
+    for (int chunk = 0; chunk < nchunk; chunk++) {
+        int b0 = (int)((int64_t)nblk * chunk / nchunk), b1 = (int)((int64_t)nblk * (chunk + 1) / nchunk);
+        for (int t0 = 0; t0 < T; t0 += TB) {
+            int t1 = std::min(T, t0 + TB);
+            for (int b = b0; b < b1; b++) {
+                int o = b * 4;
+                if (o + 4 <= N) rows_tokens<4>(y, ldy, x, t0, t1, K, W, wt, o, bias);
+                else
+                    for (; o < N; o++) rows_tokens<1>(y, ldy, x, t0, t1, K, W, wt, o, bias);
+            }
+        }
+    }
+}
+
+} // namespace openrs

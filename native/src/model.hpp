@@ -1,0 +1,68 @@
+// model.hpp: config + weights of a decoder-only transformer (Qwen2/Llama/Qwen3) and the batched CPU forward pass.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "safetensors.hpp"
+
+namespace openrs {
+
+struct Config {
+    std::string arch;
+    int n_vocab = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0, n_ctx_max = 0;
+    float norm_eps = 1e-6f, rope_theta = 10000.f;
+    bool tied = false, qkv_bias = false, qk_norm = false;
+};
+
+struct Mat { // a [rows, cols] weight in its stored dtype (memory-mapped)
+    const void * data = nullptr;
+    DType dtype = DType::F32;
+    int rows = 0, cols = 0;
+};
+
+struct Layer {
+    std::vector<float> attn_norm, ffn_norm, bq, bk, bv, q_norm, k_norm; // small vectors, converted to f32
+    Mat wq, wk, wv, wo, wg, wu, wd;
+};
+
+struct Model {
+    Config cfg;
+    SafeTensors st;
+    Mat embed, lm_head;
+    std::vector<float> final_norm;
+    std::vector<Layer> layers;
+    std::vector<float> inv_freq; // [head_dim/2] RoPE frequencies
+    int n_threads = 1;
+    DType dtype = DType::F32;
+};
+
+bool model_load(Model & m, const std::string & dir, int n_threads, std::string & err);
+
+// One sequence's KV cache: f32, [n_layer][cap][n_head_kv*head_dim] for K and for V.
+// f32 keeps the engine bit-comparable with the reference and costs 2x bf16 memory; tiny next to weights at our batch sizes.
+struct KVSeq {
+    int cap = 0, len = 0;
+    std::vector<float> k, v;
+    void * dev = nullptr;                 // CUDA engine: the device cache (K then V) instead of k/v
+    void (*dev_free)(void *) = nullptr;
+    KVSeq() = default;
+    KVSeq(const KVSeq &) = delete;
+    KVSeq & operator=(const KVSeq &) = delete;
+    ~KVSeq() { if (dev && dev_free) dev_free(dev); }
+    void init(const Config & c, int capacity);
+    void copy_prefix_from(const Config & c, const KVSeq & src, int n); // shared prefill: copy the prompt's KV
+};
+
+// One row of a forward batch: token at position pos of sequence kv; positions < pos must already be cached
+// or come earlier in the same batch.
+struct BatchRow {
+    int32_t token;
+    int pos;
+    KVSeq * kv;
+};
+
+// Runs the batch, writes K/V into the caches, and fills logits[i * n_vocab ..] for each row index in want.
+void forward(const Model & m, const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits);
+
+} // namespace openrs

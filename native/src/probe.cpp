@@ -1,0 +1,64 @@
+// probe.cpp: memory-bandwidth and FMA-peak probes so benchmarks can print the machine's ceilings beside their figures.
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <immintrin.h>
+#include <vector>
+
+#include "../include/openrs_probe.h"
+#include "kernels.hpp"
+
+static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+__attribute__((target("avx2"))) static float sum_avx2(const float * p, size_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t i = 0; i + 32 <= n; i += 32) {
+        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(p + i));
+        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(p + i + 8));
+        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(p + i + 16));
+        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(p + i + 24));
+    }
+    float t[8];
+    _mm256_storeu_ps(t, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    return t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
+}
+
+extern "C" double openrs_probe_read_gbps(int32_t n_threads, int32_t mib) {
+    size_t n = (size_t)mib * 1024 * 1024 / 4;
+    std::vector<float> buf(n);
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (size_t i = 0; i < n; i++) buf[i] = (float)(i & 7); // first touch by the reading threads
+    double best = 1e30, sink = 0;
+    for (int pass = 0; pass < 5; pass++) {
+        double t0 = now();
+#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(+ : sink)
+        for (int c = 0; c < n_threads; c++) sink += sum_avx2(buf.data() + n * c / n_threads, n / n_threads);
+        best = std::min(best, now() - t0);
+    }
+    if (sink == 42.4242) std::abort(); // keeps the sums alive
+    return (double)n * 4 / best / 1e9;
+}
+
+__attribute__((target("avx2,fma"))) static float fma_loop(long iters) {
+    __m256 a[10], b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    for (int i = 0; i < 10; i++) a[i] = _mm256_set1_ps((float)i);
+    for (long k = 0; k < iters; k++)
+        for (int i = 0; i < 10; i++) a[i] = _mm256_fmadd_ps(a[i], b, c);
+    float t[8], s = 0;
+    for (int i = 0; i < 10; i++) { _mm256_storeu_ps(t, a[i]); s += t[0]; }
+    return s;
+}
+
+extern "C" double openrs_probe_fma_gflops(int32_t n_threads) {
+    const long iters = 20000000;
+    double t0 = now(), sink = 0;
+#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(+ : sink)
+    for (int c = 0; c < n_threads; c++) sink += fma_loop(iters);
+    double dt = now() - t0;
+    if (sink == 42.4242) std::abort();
+    return (double)n_threads * iters * 10 * 8 * 2 / dt / 1e9;
+}
+
+extern "C" const char * openrs_simd_name(void) { return openrs::simd_name(); }
+
+extern "C" void openrs_force_scalar(int32_t on) { openrs::force_scalar(on != 0); }

@@ -1,0 +1,20 @@
+// index.ts: public entry of the native engine for the runner's `native` backend and the trainer (engine, tokenizer, tiny models, reference).
+export {
+  type GeneratedSequence,
+  type GenerateRequest,
+  type GenerateResult,
+  type ModelInfo,
+  NativeModel,
+  type NativeModelOptions,
+  NativeSession,
+  type NativeStatus,
+  nativeStatus,
+  probeMachine,
+  simdName,
+  type SampleParams,
+} from "./native.js";
+export { ReferenceModel } from "./reference.js";
+export { type Arch, TINY_EOS, type TinyModelOptions, writeTinyModel } from "./tiny-model.js";
+export { generateText, type TextSample, type TextSampling } from "./text.js";
+export { type ChatMessage, type CheckpointTokenizer, loadTokenizer } from "./tokenizer.js";
+export { registerModel } from "./model-command.js";
