@@ -88,7 +88,7 @@ describe("bad input: one line on stderr, exit 2", () => {
     [["--model", `replay:${join(tmp, "none.jsonl")}`, "--bench", "aime24", "--data-dir", dataDir], /replay file not found/, "missing replay file"],
     [["--model", `replay:${badReplay}`, "--bench", "aime24", "--data-dir", dataDir], /bad\.jsonl:2: "id" must be a non-empty string/, "malformed replay file"],
     [["--model", `replay:${replay}`, "--bench", "aime99", "--data-dir", dataDir], /unknown suite "aime99"/, "unknown suite"],
-    [["--model", tmp, "--bench", "aime24", "--data-dir", dataDir], /native backend, which is not available yet/, "checkpoint dir"],
+    [["--model", tmp, "--bench", "aime24", "--data-dir", dataDir], /config\.json|native engine is not available/, "a directory that is not a checkpoint"],
     [["--model", `replay:${replay}`, "--bench", "amc23", "--data-dir", dataDir], /benchmark file missing: .*amc23\.jsonl/, "missing data"],
     [["--model", `replay:${replay}`, "--temperature", "hot"], /--temperature must be a number/, "bad flag value"],
   ];

@@ -280,7 +280,7 @@ describe("createBackend", () => {
   const rows: [spec: string, message: RegExp, why: string][] = [
     [`replay:${join(root, "nope.jsonl")}`, /replay file not found/, "missing replay file"],
     ["replay:", /needs a file/, "empty replay spec"],
-    [root, /native backend, which is not available yet/, "a checkpoint directory"],
+    [root, /config\.json|native engine is not available/, "a directory that is not a checkpoint (or no native library)"],
     [join(root, "missing-model"), /no such directory/, "unreadable model path"],
     [replayFile, /use replay:/, "a plain file"],
     ["", /--model is empty/, "empty spec"],

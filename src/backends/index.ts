@@ -1,5 +1,5 @@
 // Chooses the backend for a --model spec: `replay:FILE`, an http(s) URL (OpenAI-compatible), a checkpoint directory
-// (native, not available yet), or the runner's test-only `test:` backend.
+// (the native engine), or the runner's test-only `test:` backend.
 import { existsSync, statSync } from "node:fs";
 import { TestBackend } from "../runner/test-backend.js";
 import { ReplayBackend } from "./replay.js";
@@ -29,6 +29,15 @@ export function backendKind(spec: string): "replay" | "openai" | "native" | "tes
   return "native";
 }
 
+async function openNative(dir: string, opts: BackendOptions): Promise<Backend> {
+  const { NativeBackend, NativeBackendError } = await import("./native.js");
+  try {
+    return await NativeBackend.open(dir, { threads: typeof opts.threads === "number" ? opts.threads : undefined });
+  } catch (e) {
+    throw e instanceof NativeBackendError ? new ModelSpecError(e.message) : e;
+  }
+}
+
 async function openAI(spec: string, opts: BackendOptions): Promise<Backend> {
   const { createOpenAIBackend } = await import("./openai.js");
   return createOpenAIBackend(spec, opts);
@@ -38,7 +47,7 @@ async function openAI(spec: string, opts: BackendOptions): Promise<Backend> {
  * Opens the backend for `modelSpec`:
  * - `replay:FILE`: completions from a JSONL file (see replay.ts);
  * - `http://...` / `https://...` (comma-separated for several servers): an OpenAI-compatible server;
- * - a checkpoint directory: the native backend, which is not available yet (its own issue);
+ * - a checkpoint directory: the native engine (CPU, or CUDA when built and present);
  * - `test:...`: the deterministic fake used by the runner's tests only.
  */
 export async function createBackend(modelSpec: string, opts: BackendOptions = {}): Promise<Backend> {
@@ -59,8 +68,6 @@ export async function createBackend(modelSpec: string, opts: BackendOptions = {}
       if (!statSync(spec).isDirectory()) {
         throw new ModelSpecError(`--model ${spec} is a file; use replay:${spec} to score its completions, or give a checkpoint directory`);
       }
-      throw new ModelSpecError(
-        `--model ${spec}: running a checkpoint directory needs the native backend, which is not available yet (its own issue); serve the model with an OpenAI-compatible server (vLLM, SGLang, llama.cpp) and pass its URL`,
-      );
+      return openNative(spec, opts);
   }
 }
