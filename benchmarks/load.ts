@@ -1,7 +1,7 @@
 // Reads and verifies a suite's normalised JSONL (count, required fields, unique ids) and turns rows into Problems.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { EXTRACTION_RULES } from "../grading/extract.js";
+import { lastBoxContent } from "../grading/extract.js";
 import type { BenchmarkRow } from "./data.js";
 import { resolveDataDir } from "./data-dir.js";
 import { getSuite } from "./registry.js";
@@ -65,13 +65,13 @@ export function readSuiteRows(suite: SuiteConfig, dataDir: string = resolveDataD
 }
 
 /**
- * The gold string the grader compares with. goldFrom "solution" takes the final `\boxed{}` of the solution with
- * the grader's own boxed rule, as the paper's math-verify gold extraction did for MATH-500 and Minerva.
+ * The gold string the grader compares with. goldFrom "solution" takes the last `\boxed{}` of the solution with
+ * the grader's own box reader, as the paper's math-verify gold extraction did for MATH-500 and Minerva.
  */
 export function goldOf(suite: SuiteConfig, row: BenchmarkRow): string {
   if (suite.goldFrom === "answer") return row.answer;
   const solution = row.solution;
-  const boxed = typeof solution === "string" ? EXTRACTION_RULES.boxed(solution) : null;
+  const boxed = typeof solution === "string" ? lastBoxContent(solution) : null;
   if (boxed === null || boxed.trim() === "") throw new BenchmarkDataError(`${suite.id} problem ${row.id}: no \\boxed{} answer in its solution`);
   return boxed;
 }

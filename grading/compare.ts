@@ -18,7 +18,10 @@ const no = (reason: string): Verdict => ({ equal: false, reason: `not-equal:${re
 /** Compares a prediction with the gold; the gold decides how the prediction is read. */
 export function compareParsed(gold: ParsedAnswer, pred: ParsedAnswer, o: GradeOptions, budget: Budget): Verdict {
   if (gold.normalized !== "" && gold.normalized.replace(/\s+/g, "") === pred.normalized.replace(/\s+/g, "")) return yes("identical");
-  if (gold.choice) return pred.choice === gold.choice || pred.text === gold.choice.toLowerCase() ? yes("choice") : no("choice");
+  if (gold.choice) {
+    const leading = /^\s*(?:\\text(?:bf)?\s*\{\s*)?\(([A-Z])\)/.exec(pred.normalized); // `\text{(C) } 12`: the letter, then its value
+    return pred.choice === gold.choice || pred.text === gold.choice.toLowerCase() || leading?.[1] === gold.choice ? yes("choice") : no("choice");
+  }
   if (!gold.value || gold.value.kind === "text") {
     if (gold.text !== "" && gold.text === pred.text) return yes("text");
     return no(gold.value ? "text" : "gold-unparsed");
@@ -26,10 +29,17 @@ export function compareParsed(gold: ParsedAnswer, pred: ParsedAnswer, o: GradeOp
   if (!pred.value) return no("pred-unparsed");
   if (pred.value.kind === "text" && gold.value.kind !== "list") return gold.text === pred.text ? yes("text") : no("text");
   const ctx: Ctx = { o, budget, how: "value" };
-  const g = gold.value;
-  const p = pred.value;
+  let g: Value = gold.value;
+  let p: Value = pred.value;
+  // A relation on one side only: compare the value it gives (`m+n = 23` against 23, gold `k=3` against 3).
+  if (p.kind === "relation" && g.kind !== "relation") p = givenValue(p) ?? p;
+  if (g.kind === "relation" && p.kind !== "relation" && p.kind !== "interval" && p.kind !== "union" && !(p.kind === "tuple" && p.maybeInterval)) g = givenValue(g) ?? g;
+  if (g.kind === "scalar" && (p.kind === "list" || p.kind === "set") && p.items.length > 1 && allEqual(p.items, ctx)) {
+    // One answer written twice or in two forms (`\frac12 \text{ or } 0.5`, a repeated box).
+    p = p.items[0];
+  }
   if (g.kind === "scalar" && p.kind === "scalar") {
-    if (scalarEq(g.expr, p.expr, ctx)) return yes(ctx.how);
+    if (scalarEq(g.expr, p.expr, ctx) || baseDigitsEq(g.expr, p.expr, ctx)) return yes(ctx.how);
     for (const alt of scaledAlternatives(gold, pred, p.expr, o)) {
       if (scalarEq(g.expr, alt.expr, ctx)) return yes(alt.how);
     }
@@ -54,10 +64,10 @@ function valueEq(g: Value, p: Value, ctx: Ctx): boolean {
   ctx.budget.tick();
   switch (g.kind) {
     case "scalar":
-      if (p.kind === "scalar") return scalarEq(g.expr, p.expr, ctx);
+      if (p.kind === "scalar") return scalarEq(g.expr, p.expr, ctx) || baseDigitsEq(g.expr, p.expr, ctx);
       if (p.kind === "tuple" && p.ratio) return ratioEq(p, g, ctx);
       if (p.kind === "relation") {
-        const rhs = assignedValue(p);
+        const rhs = givenValue(p);
         return rhs !== null && valueEq(g, rhs, ctx);
       }
       if ((p.kind === "list" || p.kind === "set" || p.kind === "tuple") && p.items.length === 1) return valueEq(g, p.items[0], ctx);
@@ -101,6 +111,15 @@ function valueEq(g: Value, p: Value, ctx: Ctx): boolean {
   }
 }
 
+/** Gold `52_8` ("express in base 8") accepts the digits `52` written without the base, never the decimal value. */
+function baseDigitsEq(g: Expr, p: Expr, ctx: Ctx): boolean {
+  if (g.t !== "var" || p.t !== "num" || p.v.d !== 1n) return false;
+  const m = /^(\d+)_\{?\d+\}?$/.exec(g.name);
+  if (!m || BigInt(m[1]) !== p.v.n) return false;
+  ctx.how = "base-digits";
+  return true;
+}
+
 /** `3:5` equals the scalar 3/5 (a ratio given as a fraction). */
 function ratioEq(r: Value & { kind: "tuple" }, s: Value & { kind: "scalar" }, ctx: Ctx): boolean {
   const [a, b] = r.items;
@@ -114,6 +133,14 @@ function vectorItems(m: Value & { kind: "matrix" }): Value[] | null {
   if (m.rows.length === 1) return m.rows[0];
   if (m.rows.every((r) => r.length === 1)) return m.rows.map((r) => r[0]);
   return null;
+}
+
+/** Every item equals the first (compared as the gold would compare them). */
+function allEqual(items: Value[], ctx: Ctx): boolean {
+  const saved = ctx.how;
+  const same = items.every((v, i) => i === 0 || valueEq(items[0], v, ctx));
+  ctx.how = saved;
+  return same;
 }
 
 function orderedEq(a: Value[], b: Value[], ctx: Ctx): boolean {
@@ -141,6 +168,34 @@ function unorderedEq(a: Value[], b: Value[], ctx: Ctx): boolean {
 
 // ---------- relations ----------
 
+/**
+ * What a relation gives as the answer when the gold is a plain value: the last side of an `=`/`\approx` chain whose
+ * left side names a quantity (`x = 3`, `f(2) = 5`) or whose last side is a constant (`m+n = 23`, `\binom52 = 10`).
+ */
+function givenValue(r: Value & { kind: "relation" }): Value | null {
+  const assigned = assignedValue(r);
+  if (assigned) return assigned;
+  if (r.ops.some((op) => op !== "=" && op !== "approx")) return null;
+  const last = r.sides[r.sides.length - 1];
+  if (!isConstantValue(last)) return null;
+  // `5x - 7y + 11z + 4 = 0`, `y' + ry = 0`: an equation in standard form, not a value 0.
+  if (last.kind === "scalar" && last.expr.t === "num" && last.expr.v.n === 0n && r.sides.slice(0, -1).some((s) => !isConstantValue(s))) return null;
+  return last;
+}
+
+function isConstantValue(v: Value): boolean {
+  switch (v.kind) {
+    case "scalar":
+      return freeVars(v.expr).size === 0;
+    case "tuple":
+    case "set":
+    case "list":
+      return v.items.every(isConstantValue);
+    default:
+      return false;
+  }
+}
+
 /** `x = 3` -> 3 (the value assigned to a lone variable), else null. */
 function assignedValue(r: Value & { kind: "relation" }): Value | null {
   if (r.ops.length < 1 || r.ops.some((op) => op !== "=" && op !== "approx")) return null;
@@ -159,7 +214,8 @@ function isNameLike(e: Expr): boolean {
 function relationEq(g: Value & { kind: "relation" }, p: Value, ctx: Ctx): boolean {
   const gAssigned = assignedValue(g);
   if (p.kind !== "relation") {
-    if (gAssigned) return valueEq(gAssigned, p, ctx);
+    const given = givenValue(g);
+    if (given && p.kind !== "interval" && p.kind !== "union") return valueEq(given, p, ctx);
     if (p.kind === "interval" || p.kind === "union" || (p.kind === "tuple" && p.maybeInterval)) {
       const gi = asIntervals(g);
       const pi = asIntervals(p);
@@ -232,6 +288,17 @@ function asIntervals(v: Value): Iv[] | null {
       return null;
     case "relation":
       return inequalityInterval(v);
+    case "list": {
+      // `x < -2 \text{ or } x > 3`: the union of the items' intervals.
+      if (!v.items.every((i) => i.kind === "relation")) return null;
+      const out: Iv[] = [];
+      for (const item of v.items) {
+        const ivs = asIntervals(item);
+        if (!ivs) return null;
+        out.push(...ivs);
+      }
+      return out;
+    }
     default:
       return null;
   }

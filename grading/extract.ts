@@ -17,9 +17,9 @@ export function answerScope(completion: string, afterThink: boolean): string {
 }
 
 /** Reads `{...}` starting at `open` (the index of "{"); returns the content and the index after "}", or null. */
-export function readBraced(s: string, open: number): { content: string; end: number } | null {
+export function readBraced(s: string, open: number, end = s.length): { content: string; end: number } | null {
   let depth = 0;
-  for (let i = open; i < s.length; i++) {
+  for (let i = open; i < end; i++) {
     const ch = s.charCodeAt(i);
     if (ch === 92 /* \ */) {
       i++; // skip the escaped character, so \{ and \} do not count
@@ -42,11 +42,11 @@ interface Box {
 
 const BOX_RE = /\\(?:boxed|fbox)(?![A-Za-z])/g;
 
-/** The box argument at `pos` (just after `\boxed`): `{...}` or `\boxed 5` (one token). */
-function readBoxArg(s: string, pos: number): { content: string; end: number } | null {
+/** The box argument at `pos` (just after `\boxed`): `{...}` or `\boxed 5` (one token); braces must close before `end`. */
+function readBoxArg(s: string, pos: number, end: number): { content: string; end: number } | null {
   let i = pos;
   while (i < s.length && (s[i] === " " || s[i] === "\t")) i++;
-  if (s[i] === "{") return readBraced(s, i);
+  if (s[i] === "{") return readBraced(s, i, end);
   if (i === pos) return null; // "\boxedx" is not a box
   const m = /^[^\s$]+/.exec(s.slice(i, i + 200));
   if (!m) return null;
@@ -56,37 +56,63 @@ function readBoxArg(s: string, pos: number): { content: string; end: number } | 
 
 /** Rule `boxed`: the last `\boxed{}`/`\fbox{}`; boxes that share the final sentence form a list. */
 export function boxedRule(scope: string): string | null {
+  const boxes = finalBoxes(scope);
+  if (boxes.length === 0) return null;
+  // The same box repeated is one answer.
+  return [...new Set(boxes.map((b) => b.content))].join(", ");
+}
+
+/**
+ * The content of the very last box, never a list: how a reference solution's gold is read (math-verify's gold
+ * extraction; MATH-500's `answer` equals its solution's last box for all 500 problems).
+ */
+export function lastBoxContent(text: string): string | null {
+  return finalBoxes(text).at(-1)?.content ?? null;
+}
+
+/** The boxes of the final answer sentence, in text order (empty when there is no closed box). */
+function finalBoxes(scope: string): Box[] {
   const boxes: Box[] = [];
   // Scan from the end: only the last few boxes can share the final sentence.
   let idx = scope.length;
+  let fstart = scope.lastIndexOf("\\fbox");
+  // A box that starts before an unclosed one cannot close either (its braces would have to close inside the
+  // unbalanced tail), so brace matching never needs to look past the earliest unclosed box: linear overall.
+  let closeBefore = scope.length;
   while (boxes.length < 64 && idx > 0) {
     const start = scope.lastIndexOf("\\boxed", idx - 1);
-    const fstart = scope.lastIndexOf("\\fbox", idx - 1);
+    while (fstart >= idx) fstart = fstart > 0 ? scope.lastIndexOf("\\fbox", fstart - 1) : -1;
     const s = Math.max(start, fstart);
     if (s < 0) break;
     BOX_RE.lastIndex = s;
     const m = BOX_RE.exec(scope);
     idx = s;
     if (!m || m.index !== s) continue;
-    const arg = readBoxArg(scope, s + m[0].length);
+    const arg = readBoxArg(scope, s + m[0].length, closeBefore);
     if (!arg) {
+      closeBefore = s;
       if (boxes.length === 0) continue; // an unclosed last box: look further back
       break;
     }
-    const box = { start: s, end: arg.end, content: arg.content };
-    if (boxes.length > 0 && !joinsList(scope.slice(box.end, boxes[0].start))) break;
+    const box = { start: s, end: arg.end, content: arg.content.trim() };
+    if (boxes.length > 0 && box.end > boxes[0].start) {
+      // \boxed{\boxed{5}}: the outer box holds the inner one; keep the outer (normalisation unwraps it).
+      boxes.shift();
+    } else if (boxes.length > 0 && !joinsList(scope.slice(box.end, boxes[0].start))) break;
     boxes.unshift(box);
   }
-  if (boxes.length === 0) return null;
-  return boxes.map((b) => b.content.trim()).join(", ");
+  return boxes;
 }
-
 /**
- * Text between two boxes of one final answer: separators only (`, `, ` and `, `$ $`).
- * "or" does not join: `\boxed{15\frac{39}{40}}, or \boxed{\frac{639}{40}}` offers one answer in two forms.
+ * Text between two boxes of one final answer: separators (`, `, ` and `, ` or `, `$ $`) and labels (`x = `).
+ * "or" joins too: `\boxed{15\frac{39}{40}}, or \boxed{\frac{639}{40}}` (one answer in two forms) becomes a list
+ * whose items are equal, which the comparison reads as that one answer.
  */
 function joinsList(between: string): boolean {
-  return between.length < 40 && /^(?:[\s$,;]|\\quad|\\text\{\s*(?:and|,)\s*\}|\band\b|\\\)|\\\(|\\\]|\\\[)*$/.test(between);
+  return (
+    between.length < 40 &&
+    /^(?:[\s$,;.]|\\quad|\\text\{\s*(?:and|or|,)\s*\}|\band\b|\bor\b|[A-Za-z](?:_\{?\w\}?)?\s*=|\\\)|\\\(|\\\]|\\\[)*$/.test(between)
+  );
 }
 
 const ANCHOR_RE = /(?:final answer is|the answer is|answer is|answer\s*:|^####)/gim;

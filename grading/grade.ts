@@ -1,7 +1,7 @@
 // grade / isEquivalent: the single entry points used by evaluation and by the training reward.
 import { Budget, BudgetExceeded } from "./budget.js";
 import { compareParsed, type Verdict } from "./compare.js";
-import { boxedRule, extractAnswer } from "./extract.js";
+import { extractAnswer, lastBoxContent } from "./extract.js";
 import { ParseError } from "./latex-tokens.js";
 import { type GradeOptions, resolveOptions } from "./options.js";
 import { describe, type ParsedAnswer, parseAnswer } from "./parse.js";
@@ -17,7 +17,7 @@ const GOLD_CACHE_MAX = 20_000;
  */
 export function goldAnswer(gold: string): string {
   if (!gold.includes("\\boxed") && !gold.includes("\\fbox")) return gold;
-  return boxedRule(gold) ?? gold;
+  return lastBoxContent(gold) ?? gold;
 }
 
 function parseGold(gold: string, budget: Budget): ParsedAnswer {

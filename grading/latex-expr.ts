@@ -332,7 +332,8 @@ export class ExprParser {
   private subscriptText(): string {
     const t = this.peek();
     if (!t) throw new ParseError("missing subscript");
-    if (t.k === "sym" && t.s === "{") return this.textArg().replace(/\s/g, "");
+    // `\lambda_{\text{red}}` and `\lambda_{red}` name the same variable.
+    if (t.k === "sym" && t.s === "{") return this.textArg().replace(/\\(?:text|textrm|mathrm|rm|mathit)|[{}\s]/g, "");
     this.pos++;
     if (t.k === "num") {
       if (t.s.length > 1) {

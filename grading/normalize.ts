@@ -10,6 +10,13 @@ export interface NormalizeNotes {
 
 export type Rule = (s: string, notes: NormalizeNotes) => string;
 
+/** Unit words stripped after a value when written bare (`12 inches`); anything else might be a variable. */
+const UNIT_WORDS = new Set(
+  "units unit cm mm km inch inches ft feet foot yd yard yards mi mile miles meter meters metre metres centimeters centimeter millimeters kilometers kilometer sec second seconds min minute minutes hr hrs hour hours day days week weeks month months year years kg gram grams mg lb lbs pound pounds oz ounce ounces liter liters ml gallon gallons mph kph dollars dollar cents cent degrees degree percent people students cookies apples marbles ways points km/h m/s cm/s ft/s".split(
+    " ",
+  ),
+);
+
 const UNICODE: [RegExp, string][] = [
   [/[\u2212\u2013\u2014]/g, "-"],
   [/[\u00d7\u22c5\u00b7]/g, "\\cdot "],
@@ -89,20 +96,29 @@ export const rules: Readonly<Record<string, Rule>> = {
       .replace(/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)"),
   /** `\text{ and }`, `and`, `or` between answers list them. */
   conjunctions: (s) => s.replace(/\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)\s*\}/g, ",").replace(/\s+(?:and|or)\s+/g, ","),
-  /** Trailing units written as text: `5 \text{ cm}`, `6.5 \mathrm{~m}`, `12 inches`; only after a number-like value. */
+  /**
+   * Trailing units: `5 \text{ cm}`, `6.5 \mathrm{~m}`, `288\pi \text{ cubic units}` (text wrappers after a value), and
+   * bare unit words from a list (`12 inches`, `12\sqrt{3} cm`); a bare tail that is not a known unit (`2 n-1`) stays.
+   */
   units: (s, notes) => {
-    const wrapped = /^(.*?[0-9}])\s*((?:\\(?:text|textnormal|mathrm|mbox|textrm|operatorname)\s*\{[^{}]*\}\s*(?:\^\s*\{?-?\d\}?)?\s*(?:\/\s*)?)+)$/.exec(s);
-    if (wrapped && /\d/.test(wrapped[1]) && /[A-Za-z]/.test(wrapped[2].replace(/\\[A-Za-z]+/g, ""))) {
+    const wrapped = /^(.*?(?:[0-9}]|\\pi))\s*((?:\\(?:text|textnormal|mathrm|mbox|textrm|operatorname)\s*\{[^{}]*\}\s*(?:\^\s*\{?-?\d\}?)?\s*(?:\/\s*)?)+)$/.exec(s);
+    if (wrapped && /\d|\\pi/.test(wrapped[1]) && /[A-Za-z]/.test(wrapped[2].replace(/\\[A-Za-z]+/g, ""))) {
       notes.unit = wrapped[2].replace(/\\[A-Za-z]+|[{}]/g, "").trim();
       return wrapped[1];
     }
-    const bare = /^([-+]?\s*[\d.,]+(?:\s*(?:\\times|\\cdot)\s*10\s*\^\s*\{?-?\d+\}?)?)\s+([A-Za-z][A-Za-z./^\d -]*)$/.exec(s);
-    if (bare && !/^(?:e|i|pi|x|y|n)$/.test(bare[2].trim())) {
+    const bare = /^(.*?(?:[0-9}]|\\pi))\s+((?:square |cubic |sq\.? )?[A-Za-z]+(?:\/[A-Za-z]+)?(?:\s*\^\s*\{?\d\}?)?)$/.exec(s);
+    if (bare && /\d|\\pi/.test(bare[1]) && UNIT_WORDS.has(bare[2].replace(/\s*\^.*$/, "").replace(/^(?:square|cubic|sq\.?) /, "").toLowerCase())) {
       notes.unit = bare[2].trim();
       return bare[1];
     }
     return s;
   },
+  /** `3 \pmod{7}`, `1 \ (\text{mod } 7)`, `3 \mod 7`: the residue is the answer. */
+  modulus: (s) =>
+    s
+      .replace(/\\pmod\s*\{[^{}]*\}/g, " ")
+      .replace(/\(\s*\\(?:text|mathrm)\s*\{\s*mod\s*\}\s*[^()]*\)/g, " ")
+      .replace(/\\(?:bmod|mod)\s*\{?\s*\d+\s*\}?\s*$/g, " "),
   /** `\text{5}` is 5: unwrap text wrappers whose content is not words. */
   textWrappers: (s) => s.replace(/\\(?:text|textnormal|textbf|mathbf|textrm|mbox|mathrm)\s*\{([^{}A-Za-z]*)\}/g, "$1"),
   /** `np.arcsin(x)`, `math.sqrt(2)`: code spellings of functions. */
@@ -132,6 +148,7 @@ export const RULE_ORDER: readonly (keyof typeof rules)[] = [
   "namedSets",
   "conjunctions",
   "trailingPunctuation",
+  "modulus",
   "units",
   "textWrappers",
   "trailingPunctuation",

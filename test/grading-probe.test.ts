@@ -7,7 +7,7 @@ const cases: [string, string, boolean][] = [
  ["(-\\infty,-2)\\cup(3,\\infty)", "(-\\infty, -2) \\cup (3, +\\infty)", true],
  ["\\text{B}", "\\textbf{(B)}", true], ["60", "60^{\\circ}", true], ["y=-\\frac{1}{2}x+3", "y = -0.5x + 3", true],
  ["5", "5\\text{ cm}", true], ["\\frac{\\sqrt{3}}{2}", "\\frac{1}{2}\\sqrt{3}", true], ["3\\sqrt{2}", "\\sqrt{18}", true],
- ["\\frac{1}{2}", "\\frac{1}{2}\\text{ or }0.5", false], ["2", "x=2", true], ["2", "2 \\text{ and } 3", false],
+ ["\\frac{1}{2}", "\\frac{1}{2}\\text{ or }0.5", true] /* one value in two forms */, ["2", "x=2", true], ["2", "2 \\text{ and } 3", false],
  ["4", "\\boxed{4}", true], ["\\infty", "\\infty", true], ["-\\infty", "\\infty", false],
  ["x^2+2x+1", "(x+1)^2", true], ["\\sin^2 x", "1-\\cos^2 x", true], ["a+b", "b+a", true], ["ab", "ba", true],
  ["\\frac{a}{b}", "a/b", true], ["e^{i\\pi}", "-1", true], ["\\log_2 8", "3", true], ["\\ln e^2", "2", true],

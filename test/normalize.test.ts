@@ -82,6 +82,11 @@ const ROWS: Record<string, [input: string, expected: string, why: string][]> = {
     ["1 \\text{ and } 2", "1 , 2", "text and"],
     ["x=1 or x=2", "x=1,x=2", "bare or"],
   ],
+  modulus: [
+    ["3 \\pmod{7}", "3  ", "pmod"],
+    ["1 (\\text{mod } 7)", "1  ", "parenthesised mod text"],
+    ["3 \\bmod 7", "3  ", "bmod at the end"],
+  ],
   units: [
     ["5 \\text{ cm}", "5", "text unit"],
     ["6.5 \\mathrm{~m}", "6.5", "mathrm unit"],

@@ -53,6 +53,7 @@ const EQUAL_GOLD_PAIRS: [string, string, string][] = [
   ["math500", "5", "x=5"], // assignment to a lone variable
   ["math500", "90", "90^\\circ"],
   ["math500", "\\frac14", "\\frac{1}{4}"],
+  ["math500", "40", "40_9"], // a base-9 gold accepts its digits written without the base (never the value 36)
   ["minerva", "+2", "2"],
   ["olympiadbench", "$1/3$", "$\\frac{1}{3}$"],
   ["olympiadbench", "$2 n$", "$2n$"],
