@@ -93,7 +93,8 @@ export const rules: Readonly<Record<string, Rule>> = {
   namedSets: (s) =>
     s
       .replace(/\\(?:emptyset|varnothing)(?![A-Za-z])/g, "\\{\\}")
-      .replace(/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)"),
+      .replace(/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)")
+      .replace(/^\s*(?:\\text\s*\{\s*)?all real numbers\s*\}?\s*$/i, "(-\\infty,\\infty)"),
   /** `\text{ and }`, `and`, `or` between answers list them. */
   conjunctions: (s) => s.replace(/\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)\s*\}/g, ",").replace(/\s+(?:and|or)\s+/g, ","),
   /**

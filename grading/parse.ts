@@ -212,12 +212,22 @@ class StructureParser {
             hiClosed: close === "]",
           };
         }
-        return { kind: "tuple", items: parts.map((p) => this.item(p)), maybeInterval: parts.length === 2 && open === "(" && close === ")" };
+        const items = parts.map((p) => this.item(p));
+        const pmAt = items.findIndex((v) => v.kind === "set" && v.pm);
+        if (pmAt >= 0 && items.filter((v) => v.kind === "set" && v.pm).length === 1) {
+          // `(4 \pm 2\sqrt2, 8)`: one tuple per sign, listed (they join a surrounding list).
+          const alts = (items[pmAt] as { items: Value[] }).items;
+          return { kind: "set", pm: true, items: alts.map((a) => ({ kind: "tuple", items: items.map((v, i) => (i === pmAt ? a : v)), maybeInterval: false })) };
+        }
+        return { kind: "tuple", items, maybeInterval: parts.length === 2 && open === "(" && close === ")" };
       }
     }
     if (isCmd(first, "{") && matchingClose(toks) === toks.length - 1) {
       const inner = toks.slice(1, -1);
       if (inner.length === 0) return { kind: "set", items: [] };
+      // Set-builder `\{x \mid x \le 3\}` / `\{x : x > 0\}`: the condition is the answer (an interval when it can be).
+      const builder = splitTop(inner, (t) => isCmd(t, "mid") || isSym(t, "|") || isSym(t, ":"));
+      if (builder.parts.length === 2 && builder.parts.every((p) => p.length > 0)) return this.value(builder.parts[1]);
       const { parts } = splitTop(inner, isComma);
       return { kind: "set", items: flattenPm(parts.filter((p) => p.length > 0).map((p) => this.item(p))) };
     }

@@ -10,7 +10,10 @@ const rows: [string,string,boolean][] = [
  ["(-\\infty, -2) \\cup (3, \\infty)","x < -2 \\text{ or } x > 3",true],["1 \\pm \\sqrt{19}","x = 1 \\pm \\sqrt{19}",true],["2n-1","2 n-1",true],["$6m$","6 m",true],
  ["\\text{(C)}","\\text{(C) } 12",true],["\\text{(C)}","\\text{(D) } 12",false],["3","3 \\pmod{7}",true],["\\lambda_{\\text {red}} / \\sqrt{2}","\\frac{\\sqrt{2}}{2}\\lambda_{red}",true],
  ["\\frac{1}{2}","\\frac{1}{2} \\text{ or } 0.5",true],["\\frac{1}{2}","\\frac{1}{2} \\text{ or } 0.6",false],["$\\angle B E A_{1}=90$,$\\angle A E B_{1}=90$","90^\\circ, 90^\\circ",true],
- ["23","m+n = 24",false],["x+1","y = x+1",true],["2x+3","x+y = 2x+3",false],["5","x+y=z",false],
+ ["23","m+n = 24",false],
+ ["(-\\infty, 3]","\\{x \\mid x \\le 3\\}",true],["(-\\infty,-2)\\cup(3,\\infty)","\\{x \\mid x<-2 \\text{ or } x>3\\}",true],
+ ["$(-1,-9),(4+2 \\sqrt{2}, 8),(4-2 \\sqrt{2}, 8)$","(4 \\pm 2\\sqrt{2}, 8), (-1,-9)",true],["(4+2\\sqrt2, 8)","(4 \\pm 2\\sqrt{2}, 8)",false],
+ ["(-\\infty,\\infty)","\\text{all real numbers}",true],["\\{x : x > 0\\}","(0,\\infty)",true],["x+1","y = x+1",true],["2x+3","x+y = 2x+3",false],["5","x+y=z",false],
 ];
 
 const comps: [string,string,boolean][] = [
