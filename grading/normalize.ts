@@ -35,6 +35,7 @@ const UNICODE: [RegExp, string][] = [
 export const rules: Readonly<Record<string, Rule>> = {
   /** Unicode math symbols to their LaTeX commands. */
   unicode: (s) => {
+    if (!/[^\x00-\x7f]/.test(s)) return s;
     for (const [re, to] of UNICODE) s = s.replace(re, to);
     return s;
   },
@@ -155,8 +156,12 @@ export const RULE_ORDER: readonly (keyof typeof rules)[] = [
   "trailingPunctuation",
 ];
 
+/** Plain numbers (most benchmark answers) need no rule; skipping them keeps the common case fast. */
+const PLAIN_NUMBER = /^\s*-?\d+(?:\.\d+)?\s*$/;
+
 export function normalizeAnswer(raw: string): { text: string; notes: NormalizeNotes } {
   const notes: NormalizeNotes = { percent: false, degrees: false, unit: null };
+  if (PLAIN_NUMBER.test(raw)) return { text: raw.trim(), notes };
   let s = raw;
   for (const name of RULE_ORDER) s = rules[name](s, notes);
   return { text: s.trim(), notes };
