@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <immintrin.h>
 #include <vector>
@@ -67,8 +68,11 @@ OPENRS_AVX2 static inline float hsum(__m256 v) {
     return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
-template <int NR, int NT, DType WT>
-OPENRS_AVX2 static void tile_avx2(float * y, int ldy, const float * x, int K, const void * W, int o0, const float * bias) {
+// With WIDEN (bf16/f16 weights), the tile also stores its widened weight rows there ([NR][K] f32), so the
+// other token tiles of the same rows can run on f32 without a separate widening pass.
+template <int NR, int NT, DType WT, bool WIDEN = false>
+OPENRS_AVX2 static void tile_avx2(float * y, int ldy, const float * x, int K, const void * W, int o0, const float * bias,
+                                  float * wide = nullptr) {
     __m256 acc[NR][NT];
     for (int r = 0; r < NR; r++)
         for (int t = 0; t < NT; t++) acc[r][t] = _mm256_setzero_ps();
@@ -78,21 +82,34 @@ OPENRS_AVX2 static void tile_avx2(float * y, int ldy, const float * x, int K, co
         for (int t = 0; t < NT; t++) xv[t] = _mm256_loadu_ps(x + (int64_t)t * K + k);
         for (int r = 0; r < NR; r++) {
             __m256 w = load8(W, WT, (int64_t)(o0 + r) * K + k);
+            if constexpr (WIDEN) _mm256_storeu_ps(wide + (int64_t)r * K + k, w);
             for (int t = 0; t < NT; t++) acc[r][t] = _mm256_fmadd_ps(w, xv[t], acc[r][t]);
+        }
+    }
+    if constexpr (WIDEN)
+        for (int r = 0; r < NR; r++)
+            for (int k = k8; k < K; k++) wide[(int64_t)r * K + k] = load_elem(W, WT, (int64_t)(o0 + r) * K + k);
+    if constexpr (NR == 4) {
+        if (k8 == K) {
+            // Four rows' sums at once with the same pairing as hsum: (l0+l4)+(l1+l5) + (l2+l6)+(l3+l7) per row.
+            const __m128 b = bias ? _mm_loadu_ps(bias + o0) : _mm_setzero_ps();
+            for (int t = 0; t < NT; t++) {
+                __m128 a[4];
+                for (int r = 0; r < 4; r++) a[r] = _mm_add_ps(_mm256_castps256_ps128(acc[r][t]), _mm256_extractf128_ps(acc[r][t], 1));
+                const __m128 s = _mm_hadd_ps(_mm_hadd_ps(a[0], a[1]), _mm_hadd_ps(a[2], a[3]));
+                _mm_storeu_ps(y + (int64_t)t * ldy + o0, _mm_add_ps(s, b));
+            }
+            return;
         }
     }
     for (int r = 0; r < NR; r++)
         for (int t = 0; t < NT; t++) {
             float s = hsum(acc[r][t]);
-            for (int k = k8; k < K; k++) s += load_elem(W, WT, (int64_t)(o0 + r) * K + k) * x[(int64_t)t * K + k];
+            // Explicit fma: left to the compiler, contraction differed between the bf16 and f32 instantiations,
+            // so K % 8 != 0 broke batch invariance.
+            for (int k = k8; k < K; k++) s = std::fma(load_elem(W, WT, (int64_t)(o0 + r) * K + k), x[(int64_t)t * K + k], s);
             y[(int64_t)t * ldy + o0 + r] = s + (bias ? bias[o0 + r] : 0.f);
         }
-}
-
-OPENRS_AVX2 static void widen_row(float * dst, const void * W, DType wt, int64_t off, int K) {
-    int k = 0;
-    for (; k + 8 <= K; k += 8) _mm256_storeu_ps(dst + k, load8(W, wt, off + k));
-    for (; k < K; k++) dst[k] = load_elem(W, wt, off + k);
 }
 
 static std::atomic<int> g_force_scalar{0};
@@ -146,13 +163,25 @@ static void tile(float * y, int ldy, const float * x, int K, const void * W, DTy
 // Rows [o, o + NR) for tokens [t0, t1): NR-row x 3-token tiles, then tails.
 template <int NR>
 static void rows_tokens(float * y, int ldy, const float * x, int t0, int t1, int K, const void * W, DType wt, int o,
-                        const float * bias) {
-    // With many tokens, widen the NR weight rows to f32 once and run the f32 tiles on the copy: the widening is
-    // exact and the FMA order is unchanged, so results are bit-identical to the direct path (batch invariance holds).
+                        const float * bias, int N) {
+    const char * pf = nullptr; // the next rows' stored weights, prefetched a slice per tile (see below)
+    int64_t pf_lines = 0;
+    // With many tokens, the first 3-token tile also widens the NR weight rows to f32 and the other tiles run on that
+    // copy: the widening is exact and the FMA order is unchanged, so results are bit-identical to the direct path
+    // (batch invariance holds).
     if (wt != DType::F32 && t1 - t0 >= 6 && have_avx2()) {
         thread_local std::vector<float> wide;
         wide.resize((size_t)NR * K);
-        for (int r = 0; r < NR; r++) widen_row(wide.data() + (size_t)r * K, W, wt, (int64_t)(o + r) * K, K);
+        if (wt == DType::BF16) tile_avx2<NR, 3, DType::BF16, true>(y + (int64_t)t0 * ldy, ldy, x + (int64_t)t0 * K, K, W, o, bias, wide.data());
+        else tile_avx2<NR, 3, DType::F16, true>(y + (int64_t)t0 * ldy, ldy, x + (int64_t)t0 * K, K, W, o, bias, wide.data());
+        // The tiles below only touch L1/L2, so spread the next rows' DRAM reads over them: otherwise the next
+        // block's first tile stalls on memory while the other tiles leave the bus idle (decode batches of 32).
+        const int64_t esz = 2, nxt = std::min<int64_t>(NR, N - (o + NR));
+        if (nxt > 0) {
+            pf = (const char *)W + (int64_t)(o + NR) * K * esz;
+            pf_lines = (nxt * K * esz + 63) / 64;
+        }
+        t0 += 3;
         y += o;
         if (bias) bias += o;
         W = wide.data();
@@ -160,7 +189,12 @@ static void rows_tokens(float * y, int ldy, const float * x, int t0, int t1, int
         o = 0;
     }
     int t = t0;
-    for (; t + 3 <= t1; t += 3) tile<NR, 3>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, wt, o, bias);
+    const int64_t per_tile = pf ? (pf_lines + (t1 - t0) / 3) / std::max(1, (t1 - t0) / 3) : 0;
+    int64_t line = 0;
+    for (; t + 3 <= t1; t += 3) {
+        for (int64_t e = std::min(pf_lines, line + per_tile); line < e; line++) _mm_prefetch(pf + line * 64, _MM_HINT_T1);
+        tile<NR, 3>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, wt, o, bias);
+    }
     if (t1 - t == 2) tile<NR, 2>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, wt, o, bias);
     else if (t1 - t == 1) tile<NR, 1>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, wt, o, bias);
 }
@@ -180,9 +214,9 @@ void matmul(float * y, int ldy, const float * x, int T, int K, const void * W, D
             int t1 = std::min(T, t0 + TB);
             for (int b = b0; b < b1; b++) {
                 int o = b * 4;
-                if (o + 4 <= N) rows_tokens<4>(y, ldy, x, t0, t1, K, W, wt, o, bias);
+                if (o + 4 <= N) rows_tokens<4>(y, ldy, x, t0, t1, K, W, wt, o, bias, N);
                 else
-                    for (; o < N; o++) rows_tokens<1>(y, ldy, x, t0, t1, K, W, wt, o, bias);
+                    for (; o < N; o++) rows_tokens<1>(y, ldy, x, t0, t1, K, W, wt, o, bias, N);
             }
         }
     }
