@@ -1,6 +1,7 @@
 // tiny-model.ts: writes a seeded random-weight Hugging Face checkpoint directory (config, safetensors, tokenizer) for tests and benchmarks.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { mulberry32 } from "../../grading/fuzz.js";
 import { type DType, type TensorSpec, toBf16, toF16, writeSafetensors } from "./safetensors.js";
 
 export type Arch = "qwen2" | "llama" | "qwen3";
@@ -39,17 +40,8 @@ export const TINY_CHAT_TEMPLATE =
   "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}" +
   "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 
-/** mulberry32: small, seedable, identical on every platform. */
-export function rngFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the project's one seeded PRNG, shared with the fuzzer): small, identical on every platform. */
+export const rngFrom = mulberry32;
 
 /** GPT-2's byte -> printable unicode map used by byte-level BPE. */
 export function byteToUnicode(): string[] {
