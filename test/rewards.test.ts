@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { grade } from "../grading/grade.js";
 import { REWARD } from "../grading/options.js";
 import { loadRecipe, loadRecipeFile, parseRecipe, rewardSetOf, shippedRecipes } from "../trainer/recipe.js";
+import { byteToUnicode } from "../native/ts/tiny-model.js";
 import {
   accuracyReward,
   codePointLength,
@@ -38,26 +39,6 @@ afterAll(() => {
 });
 
 // ---- a tiny byte-level BPE tokenizer.json built in code (no model download) ----
-/** GPT-2's bytes_to_unicode: printable stand-ins for every byte value. */
-function byteAlphabet(): string[] {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  const out: string[] = new Array(256);
-  bs.forEach((b, i) => {
-    out[b] = String.fromCodePoint(cs[i]);
-  });
-  return out;
-}
 
 /** Merges of the tiny vocabulary: "he", "ll", "hell", "hello", "Ġw", "or", "Ġwor", "ld", "Ġworld". */
 const TINY_MERGES = ["h e", "l l", "he ll", "hell o", "Ġ w", "o r", "Ġw or", "l d", "Ġwor ld"];
@@ -65,7 +46,7 @@ const TINY_MERGES = ["h e", "l l", "he ll", "hell o", "Ġ w", "o r", "Ġw or", "
 /** The tokenizer.json object. */
 function tinyTokenizerJson(): object {
   const vocab: Record<string, number> = {};
-  for (const ch of byteAlphabet()) vocab[ch] = Object.keys(vocab).length;
+  for (const ch of byteToUnicode()) vocab[ch] = Object.keys(vocab).length;
   for (const m of TINY_MERGES) vocab[m.replace(" ", "")] = Object.keys(vocab).length;
   return {
     version: "1.0",
