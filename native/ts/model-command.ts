@@ -5,22 +5,14 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { type CommandContext, EXIT_FAILURE, positiveInt, UsageError } from "../../src/cli-common.js";
 import { NativeModel, nativeStatus, simdName } from "./native.js";
 import type { DType } from "./safetensors.js";
-import { type Arch, ARCH_CLASS, writeTinyModel } from "./tiny-model.js";
+import { ARCH_CLASS, type TinyModelOptions, writeTinyModel } from "./tiny-model.js";
 import { loadTokenizer } from "./tokenizer.js";
 
-interface TinyFlags {
-  arch: Arch;
+/** The flags of `model tiny`: the factory's options, with the dtype spelled as on the command line. */
+interface TinyFlags extends Omit<TinyModelOptions, "dtype"> {
   out: string;
   seed: number;
   dtype: "bf16" | "f16" | "f32";
-  hidden?: number;
-  layers?: number;
-  heads?: number;
-  kvHeads?: number;
-  headDim?: number;
-  ffn?: number;
-  vocab?: number;
-  tied?: boolean;
 }
 
 interface GenerateFlags {
@@ -84,19 +76,8 @@ export function registerModel(program: Command, ctx: CommandContext): void {
     .option("--tied", "tie the output head to the embeddings")
     .action((f: TinyFlags) => {
       try {
-        const { config } = writeTinyModel(f.out, {
-          arch: f.arch,
-          seed: f.seed,
-          dtype: f.dtype.toUpperCase() as DType,
-          hidden: f.hidden,
-          layers: f.layers,
-          heads: f.heads,
-          kvHeads: f.kvHeads,
-          headDim: f.headDim,
-          ffn: f.ffn,
-          vocab: f.vocab,
-          tied: f.tied,
-        });
+        const { out, dtype, ...options } = f;
+        const { config } = writeTinyModel(out, { ...options, dtype: dtype.toUpperCase() as DType });
         ctx.out.write(`wrote ${config.architectures} checkpoint to ${f.out} (hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, ${f.dtype})\n`);
       } catch (e) {
         throw new UsageError((e as Error).message);
