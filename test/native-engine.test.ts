@@ -30,6 +30,13 @@ const MODELS: { o: TinyModelOptions; why: string }[] = [
   { o: { arch: "llama", dtype: "F16", heads: 8, kvHeads: 2, hidden: 96, seed: 4 }, why: "Llama, GQA 8:2, f16" },
   { o: { arch: "qwen3", dtype: "BF16", heads: 4, kvHeads: 2, headDim: 32, seed: 5 }, why: "Qwen3, q/k norm, head_dim != hidden/heads, bf16" },
   { o: { arch: "qwen3", dtype: "F32", heads: 2, kvHeads: 2, layers: 3, ropeTheta: 1e6, seed: 6 }, why: "Qwen3, MHA, rope_theta 1e6, 3 layers" },
+  // head_dim 16 at theta 1e4 spans wavelengths 6..20,000 positions, so every branch of each scaling rule is used.
+  {
+    o: { arch: "llama", dtype: "BF16", heads: 4, kvHeads: 2, seed: 7, ropeScaling: { rope_type: "llama3", factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 } },
+    why: "Llama, rope_scaling llama3 (Llama 3.x)",
+  },
+  { o: { arch: "qwen2", dtype: "F32", heads: 4, kvHeads: 2, seed: 8, ropeScaling: { type: "yarn", factor: 4, original_max_position_embeddings: 64 } }, why: "Qwen2, rope_scaling yarn (legacy 'type' key)" },
+  { o: { arch: "qwen3", dtype: "F32", heads: 4, kvHeads: 2, seed: 9, ropeScaling: { rope_type: "linear", factor: 2.5 } }, why: "Qwen3, rope_scaling linear" },
 ];
 
 const PROMPT = [257, 72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100, 258, 10];

@@ -145,11 +145,33 @@ const CASES: { why: string; edit: (dir: string) => void; err: RegExp }[] = [
     err: /unsupported architecture 'GPT2LMHeadModel' \(supported: Qwen2ForCausalLM, LlamaForCausalLM, Qwen3ForCausalLM\)/,
   },
   {
-    why: "rope scaling is refused rather than silently ignored",
+    why: "an unsupported rope scaling type is refused rather than silently ignored",
     edit: editConfig((c) => {
-      c.rope_scaling = { type: "yarn", factor: 4 };
+      c.rope_scaling = { rope_type: "dynamic", factor: 4 };
     }),
-    err: /rope_scaling is not supported/,
+    err: /rope_scaling: type 'dynamic' is not supported \(supported: linear, llama3, yarn\)/,
+  },
+  {
+    why: "a rope scaling without its parameters names the missing one",
+    edit: editConfig((c) => {
+      c.rope_scaling = { rope_type: "llama3", factor: 8, low_freq_factor: 1 };
+    }),
+    err: /config\.json rope_scaling: missing high_freq_factor/,
+  },
+  {
+    why: "sliding-window attention is refused rather than silently ignored",
+    edit: editConfig((c) => {
+      c.use_sliding_window = true;
+      c.sliding_window = 4096;
+    }),
+    err: /use_sliding_window is true; sliding-window attention is not supported/,
+  },
+  {
+    why: "partial rotary embeddings are refused",
+    edit: editConfig((c) => {
+      c.partial_rotary_factor = 0.5;
+    }),
+    err: /partial_rotary_factor != 1 is not supported/,
   },
   { why: "config.json is broken", edit: (dir) => writeFileSync(join(dir, "config.json"), "{"), err: /config\.json: .*at byte/ },
   { why: "no weights file", edit: (dir) => rmSync(join(dir, "model.safetensors")), err: /no model\.safetensors or model\.safetensors\.index\.json/ },
@@ -166,6 +188,7 @@ describe.skipIf(!status.available)(`native loader${status.available ? "" : ` (sk
   it("the C program built against libopenrs loads a model and generates", () => {
     const r = spawnSync(join(buildDir, "openrs_c_api"), [base], { encoding: "utf8", timeout: 30_000 });
     expect(r.stdout).toMatch(/arch=Qwen2ForCausalLM vocab=259 generated=4 finish=2/);
+    expect(r.stdout).toMatch(/continuous batching: 4 tokens, same as generate/);
     expect(r.status).toBe(0);
   });
 

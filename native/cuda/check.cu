@@ -112,7 +112,10 @@ static void check_small_ops() {
     // rope
     std::vector<int32_t> pos = {0, 1, 7, 100, 3000};
     auto dpos = dev(pos);
-    rope(dx, dpos, T, nh, hd, 1e6f, 0);
+    std::vector<float> inv(hd / 2);
+    for (int i = 0; i < hd / 2; i++) inv[i] = (float)pow(1e6, -2.0 * i / hd);
+    auto dinv = dev(inv);
+    rope(dx, dpos, T, nh, hd, dinv, 1.f, 0);
     auto r = host(dx, (size_t)T * n);
     err = 0;
     for (int t = 0; t < T; t++)

@@ -21,11 +21,13 @@ cat > "$models/make.ts" <<TS
 import { writeTinyModel } from "$repo/native/ts/tiny-model.ts";
 writeTinyModel("$models/tiny", { arch: "qwen2", dtype: "BF16", seed: 7 });
 writeTinyModel("$models/tiny-qwen3", { arch: "qwen3", dtype: "BF16", seed: 8, headDim: 32 });
+writeTinyModel("$models/tiny-llama3-rope", { arch: "llama", dtype: "BF16", seed: 10, ropeScaling: { rope_type: "llama3", factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 64 } });
+writeTinyModel("$models/tiny-yarn", { arch: "qwen2", dtype: "BF16", seed: 11, ropeScaling: { rope_type: "yarn", factor: 4, original_max_position_embeddings: 64 } });
 writeTinyModel("$models/mid", { arch: "qwen2", dtype: "BF16", seed: 9, hidden: 896, layers: 4, heads: 14, kvHeads: 2, ffn: 4864, vocab: 32768, fastRandom: true });
 TS
 npx tsx "$models/make.ts"
 status=0
-for m in tiny tiny-qwen3 mid; do
+for m in tiny tiny-qwen3 tiny-llama3-rope tiny-yarn mid; do
   echo "== $m"
   "$build/openrs_cuda_vs_cpu" "$models/$m" 64 || status=1
 done

@@ -38,6 +38,7 @@ struct Engine {
     Config c;
     DevMat embed, lm_head;
     float * final_norm = nullptr;
+    float * inv_freq = nullptr; // [head_dim/2] RoPE frequencies (rope_scaling applied on the host)
     std::vector<DevLayer> layers;
     Scratch s;
     std::vector<void *> allocs;
@@ -95,7 +96,8 @@ Engine * engine_create(const Model & m, std::string & err) {
     auto * e = new Engine();
     e->c = m.cfg;
     bool ok = cudaStreamCreate(&e->stream) == cudaSuccess && upload_mat(e, e->embed, m.embed, err) &&
-              upload_vec(e, &e->final_norm, m.final_norm, err);
+              upload_vec(e, &e->final_norm, m.final_norm, err) &&
+              upload_vec(e, &e->inv_freq, m.inv_freq, err);
     if (ok) {
         if (m.cfg.tied) e->lm_head = e->embed;
         else ok = upload_mat(e, e->lm_head, m.lm_head, err);
@@ -229,8 +231,8 @@ bool forward(Engine * e, const std::vector<BatchRow> & rows, const std::vector<i
             rmsnorm(s.q, nullptr, s.q, L.q_norm, T * nh, hd, c.norm_eps, st);
             rmsnorm(s.k, nullptr, s.k, L.k_norm, T * nkv, hd, c.norm_eps, st);
         }
-        rope(s.q, s.pos, T, nh, hd, c.rope_theta, st);
-        rope(s.k, s.pos, T, nkv, hd, c.rope_theta, st);
+        rope(s.q, s.pos, T, nh, hd, e->inv_freq, c.rope_attn_factor, st);
+        rope(s.k, s.pos, T, nkv, hd, e->inv_freq, c.rope_attn_factor, st);
         kv_store(s.kb, s.vb, s.lstride, l, s.pos, s.k, s.v, T, kvd, st);
         attention(s.att, s.q, s.kb, s.vb, s.lstride, l, s.pos, T, nh, nkv, hd, st);
         linear(e, s.tmp, s.att, L.wo, nullptr, T);

@@ -134,23 +134,25 @@ void rmsnorm(float * out, __nv_bfloat16 * out_bf16, const float * x, const float
     rmsnorm_kernel<<<T, 256, 0, s>>>(out, out_bf16, x, w, n, eps);
 }
 
-__global__ void rope_kernel(float * v, const int32_t * pos, int T, int nh, int hd, float theta) {
+__global__ void rope_kernel(float * v, const int32_t * pos, int T, int nh, int hd, const float * inv_freq, float attn_factor) {
     const int half = hd / 2;
     const int64_t idx = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (idx >= (int64_t)T * nh * half) return;
     const int i = idx % half, h = (idx / half) % nh, t = idx / ((int64_t)half * nh);
-    const float inv = powf(theta, -2.f * i / hd), a = pos[t] * inv;
+    const float a = pos[t] * inv_freq[i];
     float sn, cs;
     sincosf(a, &sn, &cs);
+    cs *= attn_factor;
+    sn *= attn_factor;
     float * p = v + ((int64_t)t * nh + h) * hd;
     const float x0 = p[i], x1 = p[i + half];
     p[i] = x0 * cs - x1 * sn;
     p[i + half] = x1 * cs + x0 * sn;
 }
 
-void rope(float * v, const int32_t * pos, int T, int nh, int hd, float theta, cudaStream_t s) {
+void rope(float * v, const int32_t * pos, int T, int nh, int hd, const float * inv_freq, float attn_factor, cudaStream_t s) {
     const int64_t n = (int64_t)T * nh * (hd / 2);
-    rope_kernel<<<(unsigned)((n + 255) / 256), 256, 0, s>>>(v, pos, T, nh, hd, theta);
+    rope_kernel<<<(unsigned)((n + 255) / 256), 256, 0, s>>>(v, pos, T, nh, hd, inv_freq, attn_factor);
 }
 
 // One warp per (token, head) with an online softmax: no score buffer, any context length.

@@ -13,7 +13,8 @@ void gemv_bf16(float * Y, const float * X, const __nv_bfloat16 * W, const float 
 // out[T, n] = x / rms(x) * w; also writes a bf16 copy when out_bf16 != nullptr (the next GEMM's input).
 void rmsnorm(float * out, __nv_bfloat16 * out_bf16, const float * x, const float * w, int T, int n, float eps, cudaStream_t s);
 // HF rotate_half RoPE in place on v[T, n_heads * hd] at positions pos[T].
-void rope(float * v, const int32_t * pos, int T, int n_heads, int hd, float theta, cudaStream_t s);
+// inv_freq: [hd/2] device array (the host computes scaled RoPE frequencies); cos/sin are scaled by attn_factor.
+void rope(float * v, const int32_t * pos, int T, int n_heads, int hd, const float * inv_freq, float attn_factor, cudaStream_t s);
 // o[T, nh * hd]: row t attends over positions 0..pos[t] of its own sequence, whose layer-`layer` K/V start at
 // k_base[t] + layer * layer_stride[t] (each [cap, nkv * hd] f32); GQA head mapping h -> h / (nh / nkv).
 void attention(float * o, const float * q, float * const * k_base, float * const * v_base, const int64_t * layer_stride,

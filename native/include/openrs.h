@@ -59,6 +59,20 @@ int32_t openrs_generate(openrs_session * session, const int32_t * tokens, const 
                         int32_t max_new, int32_t * out_tokens, float * out_logprobs, int32_t * out_n,
                         int32_t * out_finish, openrs_token_cb cb, void * cb_user);
 
+/* Continuous batching: prompts join the session's running batch between steps and leave when they finish.
+ * seq_start prefills one prompt once for its n_samples sequences and samples each one's first token, writing per
+ * sample its id, token (-1 if max_new_tokens is 0), logprob and finish (OPENRS_FINISH_NONE while it runs).
+ * step advances every running sequence one token in one batched forward and writes one event per sequence
+ * (capacity >= openrs_seq_running); returns the event count, 0 when nothing runs, <0 on error. Finished
+ * sequences free their KV caches; seq_stop ends one early (returns 1 if it was running). */
+int32_t openrs_seq_start(openrs_session * session, const int32_t * prompt, int32_t n_prompt, int32_t n_samples,
+                         const openrs_sampling_params * params, int32_t * out_ids, int32_t * out_tokens,
+                         float * out_logprobs, int32_t * out_finish);
+int32_t openrs_step(openrs_session * session, int32_t capacity, int32_t * out_ids, int32_t * out_tokens,
+                    float * out_logprobs, int32_t * out_finish);
+int32_t openrs_seq_stop(openrs_session * session, int32_t id);
+int32_t openrs_seq_running(const openrs_session * session);
+
 /* Teacher forcing: out_logprobs[i - n_prompt] = log p(tokens[i] | tokens[<i]) for i in [n_prompt, n). */
 int32_t openrs_score(openrs_session * session, const int32_t * tokens, int32_t n, int32_t n_prompt,
                      float * out_logprobs);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <stdexcept>
 #include <cstring>
+#include <climits>
+#include <map>
 #include <memory>
 #include <new>
 #include <string>
@@ -25,9 +27,14 @@ struct openrs_model {
     ~openrs_model() { openrs_cuda::engine_free(cuda); }
 #endif
 };
+struct Batch;
+struct BatchDeleter {
+    void operator()(Batch * b) const;
+};
 struct openrs_session {
     openrs_model * model;
     std::string error;
+    std::unique_ptr<Batch, BatchDeleter> batch; // openrs_seq_start / openrs_step
 };
 
 using namespace openrs;
@@ -236,13 +243,145 @@ int32_t openrs_score(openrs_session * s, const int32_t * tokens, int32_t n, int3
     return 0;
 }
 
+// Checks sequence q's sampling params against its prompt length; "" when fine.
+static std::string check_params(const Config & c, const openrs_sampling_params & sp, int prompt_len, int q, int max_new) {
+    const std::string who = "sequence " + std::to_string(q) + ": ";
+    if (sp.max_new_tokens < 0 || sp.max_new_tokens > max_new)
+        return who + "max_new_tokens " + std::to_string(sp.max_new_tokens) + " must be in [0, " + std::to_string(max_new) + "]" +
+               (max_new < INT32_MAX ? " (the output stride)" : "");
+    if (sp.n_stop < 0 || sp.n_stop > OPENRS_MAX_STOP) return who + "n_stop out of range";
+    if (!(sp.top_p > 0.f) || sp.top_p > 1.f || sp.min_p < 0.f || sp.min_p > 1.f || sp.top_k < 0 || !(sp.temperature >= 0.f))
+        return who + "need temperature >= 0, 0 < top_p <= 1, 0 <= min_p <= 1, top_k >= 0";
+    const int64_t need = (int64_t)prompt_len + sp.max_new_tokens;
+    if (need > c.n_ctx_max)
+        return who + "prompt + max_new_tokens = " + std::to_string(need) + " exceeds max_position_embeddings " + std::to_string(c.n_ctx_max);
+    return "";
+}
+
+// Grows a cache so `need` positions fit, doubling (capped at max_position_embeddings): a sequence holds memory for
+// what it has generated, not for its max_new_tokens.
+static void kv_reserve(openrs_model * h, KVSeq & kv, int need) {
+    if (need <= kv.cap) return;
+    const int cap = std::min(h->m.cfg.n_ctx_max, std::max(need, kv.cap * 2));
+    KVSeq bigger;
+    kv_init(h, bigger, cap);
+    if (kv.len) kv_copy(h, bigger, kv, kv.len);
+    kv.swap(bigger);
+}
+
+static const int kInitialRoom = 256; // decode positions reserved at prefill; more as the sequence grows
+
+// A running sequence. Its RNG is its own, so what it samples never depends on what else is in the batch.
+struct Seq {
+    KVSeq kv;
+    Rng rng;
+    openrs_sampling_params p{};
+    int n = 0;
+    int32_t last = 0;
+};
+
+// One token (or a finish without one: token -1) of one sequence.
+struct Event {
+    int32_t id, token;
+    float logprob;
+    int32_t finish;
+};
+
+// Sequences decoding together: prompts join with batch_start and leave when they finish (continuous batching).
+struct Batch {
+    std::map<int32_t, std::unique_ptr<Seq>> running; // ordered by id: the batch's row order is deterministic
+    int32_t next_id = 0;
+};
+
+void BatchDeleter::operator()(Batch * b) const { delete b; }
+
+// Appends tok to q and reports whether it finished it.
+static int32_t advance(Seq & q, int32_t tok) {
+    q.n++;
+    q.last = tok;
+    for (int i = 0; i < q.p.n_stop; i++)
+        if (q.p.stop[i] == tok) return OPENRS_FINISH_STOP;
+    return q.n >= q.p.max_new_tokens ? OPENRS_FINISH_LENGTH : OPENRS_FINISH_NONE;
+}
+
+// Prefills the prompt once, starts n_samples sequences on copies of its cache, and samples each one's first token.
+// Sequence j gets id first + j, where first is b.next_id on entry; finished ones are not kept running.
+static void batch_start(openrs_model * h, Batch & b, const int32_t * prompt, int len, int n_samples,
+                        const openrs_sampling_params * params, std::vector<Event> & ev) {
+    const int V = h->m.cfg.n_vocab;
+    std::vector<std::unique_ptr<Seq>> seqs(n_samples);
+    int max_new = 0;
+    for (int j = 0; j < n_samples; j++) max_new = std::max(max_new, params[j].max_new_tokens);
+    std::vector<float> logits(V);
+    for (int j = 0; j < n_samples; j++) {
+        seqs[j].reset(new Seq());
+        seqs[j]->rng = Rng(params[j].seed);
+        seqs[j]->p = params[j];
+    }
+    // The first sequence holds the prompt's cache; the others copy it only if they will decode.
+    kv_init(h, seqs[0]->kv, len + std::min(std::max(1, params[0].max_new_tokens), kInitialRoom));
+    prefill(h, seqs[0]->kv, prompt, len, 1, logits.data());
+    const int32_t first = b.next_id;
+    b.next_id += n_samples;
+    // Copies go first: the prompt's cache stays in sequence 0 until every sample has its own.
+    for (int j = 1; j < n_samples; j++)
+        if (params[j].max_new_tokens > 0) {
+            kv_init(h, seqs[j]->kv, len + std::min(params[j].max_new_tokens, kInitialRoom));
+            kv_copy(h, seqs[j]->kv, seqs[0]->kv, len);
+        }
+    for (int j = 0; j < n_samples; j++) {
+        Seq & q = *seqs[j];
+        if (q.p.max_new_tokens == 0) {
+            ev.push_back({first + j, -1, 0.f, OPENRS_FINISH_LENGTH});
+            continue;
+        }
+        const int32_t tok = sample_token(logits.data(), V, q.p, q.rng);
+        const int32_t fin = advance(q, tok);
+        ev.push_back({first + j, tok, logprob_of(logits.data(), V, tok), fin});
+        if (fin == OPENRS_FINISH_NONE) b.running[first + j] = std::move(seqs[j]);
+    }
+}
+
+// One decode step: every running sequence advances one token in one forward, so weights stream once per step.
+static void batch_step(openrs_model * h, Batch & b, std::vector<Event> & ev) {
+    if (b.running.empty()) return;
+    const Model & m = h->m;
+    const int V = m.cfg.n_vocab;
+    std::vector<BatchRow> rows;
+    std::vector<int> want;
+    std::vector<std::pair<int32_t, Seq *>> live;
+    for (auto & [id, q] : b.running) {
+        kv_reserve(h, q->kv, q->kv.len + 1);
+        rows.push_back({q->last, q->kv.len, &q->kv});
+        want.push_back((int)live.size());
+        live.push_back({id, q.get()});
+    }
+    std::vector<float> blog((size_t)live.size() * V);
+    run_forward(h, rows, want, blog.data());
+    // Sampling and log-softmax over the vocabulary cost ~1 ms per sequence: run them across threads (each sequence
+    // has its own RNG, so this changes nothing), then record them in order.
+    const int nl = (int)live.size();
+    std::vector<int32_t> toks(nl);
+    std::vector<float> lps(nl);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(m.n_threads) if (m.n_threads > 1 && nl > 1)
+    for (int i = 0; i < nl; i++) {
+        const float * lg = &blog[(size_t)i * V];
+        toks[i] = sample_token(lg, V, live[i].second->p, live[i].second->rng);
+        lps[i] = logprob_of(lg, V, toks[i]);
+    }
+    for (int i = 0; i < nl; i++) {
+        const int32_t fin = advance(*live[i].second, toks[i]);
+        ev.push_back({live[i].first, toks[i], lps[i], fin});
+        if (fin != OPENRS_FINISH_NONE) b.running.erase(live[i].first);
+    }
+}
+
 int32_t openrs_generate(openrs_session * s, const int32_t * tokens, const int32_t * prompt_lens, int32_t n_prompts,
                         int32_t n_samples, const openrs_sampling_params * params, int32_t max_new, int32_t * out_tokens,
                         float * out_logprobs, int32_t * out_n, int32_t * out_finish, openrs_token_cb cb, void * cb_user) {
     if (!s) return -1;
     s->error.clear();
     const Model & m = s->model->m;
-    const int V = m.cfg.n_vocab;
     if (!prompt_lens || !params || !out_tokens || !out_logprobs || !out_n || !out_finish)
         return fail(s, "openrs_generate: NULL argument");
     if (n_prompts <= 0 || n_samples <= 0 || max_new < 0) return fail(s, "openrs_generate: need n_prompts > 0, n_samples > 0, max_new >= 0");
@@ -255,89 +394,35 @@ int32_t openrs_generate(openrs_session * s, const int32_t * tokens, const int32_
     if (!tokens) return fail(s, "openrs_generate: NULL tokens");
     if (!check_tokens(s, tokens, offs[n_prompts])) return -1;
     for (int q = 0; q < n_seq; q++) {
-        const auto & sp = params[q];
-        if (sp.max_new_tokens < 0 || sp.max_new_tokens > max_new)
-            return fail(s, "sequence " + std::to_string(q) + ": max_new_tokens " + std::to_string(sp.max_new_tokens) +
-                               " must be in [0, " + std::to_string(max_new) + "] (the output stride)");
-        if (sp.n_stop < 0 || sp.n_stop > OPENRS_MAX_STOP) return fail(s, "sequence " + std::to_string(q) + ": n_stop out of range");
-        if (!(sp.top_p > 0.f) || sp.top_p > 1.f || sp.min_p < 0.f || sp.min_p > 1.f || sp.top_k < 0 || !(sp.temperature >= 0.f))
-            return fail(s, "sequence " + std::to_string(q) + ": need temperature >= 0, 0 < top_p <= 1, 0 <= min_p <= 1, top_k >= 0");
-        int need = prompt_lens[q / n_samples] + sp.max_new_tokens;
-        if (need > m.cfg.n_ctx_max)
-            return fail(s, "sequence " + std::to_string(q) + ": prompt + max_new_tokens = " + std::to_string(need) +
-                               " exceeds max_position_embeddings " + std::to_string(m.cfg.n_ctx_max));
+        std::string e = check_params(m.cfg, params[q], prompt_lens[q / n_samples], q, max_new);
+        if (!e.empty()) return fail(s, e);
     }
-    struct Seq {
-        KVSeq kv;
-        Rng rng;
-        int n = 0, limit = 0;
-        int32_t last = 0;
-        bool done = false;
-    };
+    for (int q = 0; q < n_seq; q++) { out_n[q] = 0; out_finish[q] = OPENRS_FINISH_NONE; }
     try {
-        std::vector<std::unique_ptr<Seq>> seqs(n_seq);
-        std::vector<float> logits(V);
+        // A batch of its own (ids 0..n_seq-1 = q): the session's running sequences are not touched.
+        Batch b;
+        std::vector<Event> ev;
         bool cancelled = false;
-        // Append tok to sequence q; returns false when the callback cancels.
-        auto emit = [&](int q, int32_t tok, float lp) {
-            Seq & sq = *seqs[q];
-            const auto & sp = params[q];
-            out_tokens[(size_t)q * max_new + sq.n] = tok;
-            out_logprobs[(size_t)q * max_new + sq.n] = lp;
-            sq.n++;
-            sq.last = tok;
-            out_n[q] = sq.n;
-            for (int i = 0; i < sp.n_stop; i++)
-                if (sp.stop[i] == tok) { sq.done = true; out_finish[q] = OPENRS_FINISH_STOP; }
-            if (!sq.done && sq.n >= sq.limit) { sq.done = true; out_finish[q] = OPENRS_FINISH_LENGTH; }
-            if (cb && cb(cb_user, q, tok)) cancelled = true;
-        };
-        for (int q = 0; q < n_seq; q++) { out_n[q] = 0; out_finish[q] = OPENRS_FINISH_NONE; }
-        // Shared prefill: one forward per prompt; its samples copy the prompt KV and sample from the same logits.
-        for (int p = 0; p < n_prompts && !cancelled; p++) {
-            const int len = prompt_lens[p];
-            for (int j = 0; j < n_samples; j++) {
-                int q = p * n_samples + j;
-                seqs[q].reset(new Seq());
-                seqs[q]->rng = Rng(params[q].seed);
-                seqs[q]->limit = params[q].max_new_tokens;
-                kv_init(s->model, seqs[q]->kv, len + std::max(1, params[q].max_new_tokens));
-            }
-            prefill(s->model, seqs[p * n_samples]->kv, tokens + offs[p], len, 1, logits.data());
-            for (int j = 0; j < n_samples && !cancelled; j++) {
-                int q = p * n_samples + j;
-                if (j) kv_copy(s->model, seqs[q]->kv, seqs[p * n_samples]->kv, len);
-                if (seqs[q]->limit == 0) { seqs[q]->done = true; out_finish[q] = OPENRS_FINISH_LENGTH; continue; }
-                int32_t tok = sample_token(logits.data(), V, params[q], seqs[q]->rng);
-                emit(q, tok, logprob_of(logits.data(), V, tok));
-            }
-        }
-        // Batched decode: every live sequence advances one token per forward, so weights stream once per step.
-        std::vector<float> blog;
-        while (!cancelled) {
-            std::vector<BatchRow> rows;
-            std::vector<int> live, want;
-            for (int q = 0; q < n_seq; q++)
-                if (seqs[q] && !seqs[q]->done) {
-                    rows.push_back({seqs[q]->last, seqs[q]->kv.len, &seqs[q]->kv});
-                    want.push_back((int)live.size());
-                    live.push_back(q);
+        auto emit = [&]() {
+            for (const Event & e : ev) {
+                if (cancelled) break; // nothing after the token that cancelled
+                if (e.token >= 0) {
+                    out_tokens[(size_t)e.id * max_new + out_n[e.id]] = e.token;
+                    out_logprobs[(size_t)e.id * max_new + out_n[e.id]] = e.logprob;
+                    out_n[e.id]++;
                 }
-            if (live.empty()) break;
-            blog.resize((size_t)live.size() * V);
-            run_forward(s->model, rows, want, blog.data());
-            // Sampling and log-softmax over the vocabulary cost ~1 ms per sequence: run them across threads (each
-            // sequence has its own RNG, so this changes nothing), then emit in order on this thread.
-            std::vector<int32_t> toks(live.size());
-            std::vector<float> lps(live.size());
-            const int nl = (int)live.size();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(m.n_threads) if (m.n_threads > 1 && nl > 1)
-            for (int i = 0; i < nl; i++) {
-                const float * lg = &blog[(size_t)i * V];
-                toks[i] = sample_token(lg, V, params[live[i]], seqs[live[i]]->rng);
-                lps[i] = logprob_of(lg, V, toks[i]);
+                out_finish[e.id] = e.finish;
+                if (e.token >= 0 && cb && cb(cb_user, e.id, e.token)) cancelled = true;
             }
-            for (int i = 0; i < nl && !cancelled; i++) emit(live[i], toks[i], lps[i]);
+            ev.clear();
+        };
+        for (int p = 0; p < n_prompts && !cancelled; p++) {
+            batch_start(s->model, b, tokens + offs[p], prompt_lens[p], n_samples, params + (size_t)p * n_samples, ev);
+            emit();
+        }
+        while (!cancelled && !b.running.empty()) {
+            batch_step(s->model, b, ev);
+            emit();
         }
         return cancelled ? 1 : 0;
     } catch (const std::bad_alloc &) {
@@ -346,5 +431,74 @@ int32_t openrs_generate(openrs_session * s, const int32_t * tokens, const int32_
         return fail(s, e.what());
     }
 }
+
+// The session's own batch for openrs_seq_start / openrs_step.
+static Batch & session_batch(openrs_session * s) {
+    if (!s->batch) s->batch.reset(new Batch());
+    return *s->batch;
+}
+
+int32_t openrs_seq_start(openrs_session * s, const int32_t * prompt, int32_t n_prompt, int32_t n_samples,
+                         const openrs_sampling_params * params, int32_t * out_ids, int32_t * out_tokens,
+                         float * out_logprobs, int32_t * out_finish) {
+    if (!s) return -1;
+    s->error.clear();
+    if (!prompt || !params || !out_ids || !out_tokens || !out_logprobs || !out_finish) return fail(s, "openrs_seq_start: NULL argument");
+    if (n_prompt <= 0 || n_samples <= 0) return fail(s, "openrs_seq_start: need n_prompt > 0 and n_samples > 0");
+    if (!check_tokens(s, prompt, n_prompt)) return -1;
+    for (int j = 0; j < n_samples; j++) {
+        std::string e = check_params(s->model->m.cfg, params[j], n_prompt, j, INT32_MAX);
+        if (!e.empty()) return fail(s, e);
+    }
+    Batch & b = session_batch(s);
+    try {
+        std::vector<Event> ev;
+        batch_start(s->model, b, prompt, n_prompt, n_samples, params, ev);
+        for (int j = 0; j < n_samples; j++) {
+            out_ids[j] = ev[j].id;
+            out_tokens[j] = ev[j].token;
+            out_logprobs[j] = ev[j].logprob;
+            out_finish[j] = ev[j].finish;
+        }
+        return 0;
+    } catch (const std::bad_alloc &) {
+        return fail(s, "out of memory (KV cache for " + std::to_string(b.running.size() + n_samples) + " sequences)");
+    } catch (const BackendError & e) {
+        return fail(s, e.what());
+    }
+}
+
+int32_t openrs_step(openrs_session * s, int32_t capacity, int32_t * out_ids, int32_t * out_tokens, float * out_logprobs,
+                    int32_t * out_finish) {
+    if (!s) return -1;
+    s->error.clear();
+    Batch & b = session_batch(s);
+    if (b.running.empty()) return 0;
+    if (!out_ids || !out_tokens || !out_logprobs || !out_finish) return fail(s, "openrs_step: NULL argument");
+    if ((size_t)capacity < b.running.size())
+        return fail(s, "openrs_step: capacity " + std::to_string(capacity) + " < " + std::to_string(b.running.size()) + " running sequences");
+    try {
+        std::vector<Event> ev;
+        batch_step(s->model, b, ev);
+        for (size_t i = 0; i < ev.size(); i++) {
+            out_ids[i] = ev[i].id;
+            out_tokens[i] = ev[i].token;
+            out_logprobs[i] = ev[i].logprob;
+            out_finish[i] = ev[i].finish;
+        }
+        return (int32_t)ev.size();
+    } catch (const std::bad_alloc &) {
+        return fail(s, "out of memory (KV cache for " + std::to_string(b.running.size()) + " sequences)");
+    } catch (const BackendError & e) {
+        return fail(s, e.what());
+    }
+}
+
+int32_t openrs_seq_stop(openrs_session * s, int32_t id) {
+    if (!s || !s->batch) return 0;
+    return s->batch->running.erase(id) ? 1 : 0;
+}
+
+int32_t openrs_seq_running(const openrs_session * s) { return s && s->batch ? (int32_t)s->batch->running.size() : 0; }
 
 } // extern "C"

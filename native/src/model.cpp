@@ -24,6 +24,96 @@ static bool get_int(const Json & j, const char * key, int & out, std::string & e
     return true;
 }
 
+// A number from a JSON object: def when absent or null (required: error), err when not a number.
+static bool get_num(const Json & o, const char * key, double & out, std::string & err, const char * where, bool required, double def = 0) {
+    const Json * v = o.get(key);
+    if (!v || v->kind == Json::Null) {
+        if (required) { err = std::string(where) + ": missing " + key; return false; }
+        out = def;
+        return true;
+    }
+    if (v->kind != Json::Number) { err = std::string(where) + ": " + key + " must be a number"; return false; }
+    out = v->num;
+    return true;
+}
+
+// RoPE frequencies as Hugging Face transformers initialises them (modeling_rope_utils): plain, linear, llama3, yarn.
+// native/ts/rope.ts is the same computation for the reference forward; a test holds the two together.
+static bool parse_rope(const Json & j, Config & c, std::string & err) {
+    const int dim = c.head_dim, half = dim / 2;
+    const double theta = c.rope_theta;
+    double partial = 1;
+    if (!get_num(j, "partial_rotary_factor", partial, err, "config.json", false, 1)) return false;
+    if (partial != 1) { err = "config.json: partial_rotary_factor != 1 is not supported"; return false; }
+    std::vector<double> inv(half);
+    for (int i = 0; i < half; i++) inv[i] = 1.0 / std::pow(theta, 2.0 * i / dim);
+    double attn = 1;
+    const Json * rs = j.get("rope_scaling");
+    if (rs && rs->kind != Json::Null) {
+        const char * where = "config.json rope_scaling";
+        if (rs->kind != Json::Object) { err = "config.json: rope_scaling must be an object"; return false; }
+        const Json * t = rs->get("rope_type");
+        if (!t || t->kind == Json::Null) t = rs->get("type");
+        if (!t || t->kind != Json::String) { err = std::string(where) + ": missing rope_type"; return false; }
+        const std::string type = t->str;
+        double factor = 0;
+        if (type != "default" && !get_num(*rs, "factor", factor, err, where, true)) return false;
+        if (type != "default" && !(factor > 0)) { err = std::string(where) + ": factor must be > 0"; return false; }
+        if (type == "default") {
+        } else if (type == "linear") {
+            for (double & f : inv) f /= factor;
+        } else if (type == "llama3") {
+            double low, high, old;
+            if (!get_num(*rs, "low_freq_factor", low, err, where, true) || !get_num(*rs, "high_freq_factor", high, err, where, true) ||
+                !get_num(*rs, "original_max_position_embeddings", old, err, where, true))
+                return false;
+            if (!(high > low) || !(old > 0)) {
+                err = std::string(where) + ": need factor > 0, high_freq_factor > low_freq_factor, original_max_position_embeddings > 0";
+                return false;
+            }
+            const double low_wavelen = old / low, high_wavelen = old / high;
+            for (double & f : inv) {
+                const double wavelen = 2 * M_PI / f;
+                if (wavelen < high_wavelen) continue;
+                if (wavelen > low_wavelen) { f /= factor; continue; }
+                const double smooth = (old / wavelen - low) / (high - low);
+                f = (1 - smooth) * (f / factor) + smooth * f;
+            }
+        } else if (type == "yarn") {
+            // factor as written in rope_scaling (as vLLM does; see rope.ts for HF's variant).
+            double orig, af, ms, ms_all, beta_fast, beta_slow;
+            if (!get_num(*rs, "original_max_position_embeddings", orig, err, where, false, c.n_ctx_max) ||
+                !get_num(*rs, "attention_factor", af, err, where, false, -1) || !get_num(*rs, "mscale", ms, err, where, false, 0) ||
+                !get_num(*rs, "mscale_all_dim", ms_all, err, where, false, 0) ||
+                !get_num(*rs, "beta_fast", beta_fast, err, where, false, 32) || !get_num(*rs, "beta_slow", beta_slow, err, where, false, 1))
+                return false;
+            if (beta_fast == 0) beta_fast = 32;
+            if (beta_slow == 0) beta_slow = 1;
+            auto mscale = [](double scale, double m) { return scale <= 1 ? 1.0 : 0.1 * m * std::log(scale) + 1.0; };
+            attn = af >= 0 ? af : (ms != 0 && ms_all != 0 ? mscale(factor, ms) / mscale(factor, ms_all) : mscale(factor, 1));
+            bool truncate = true;
+            if (auto tr = rs->get("truncate"); tr && tr->kind == Json::Bool) truncate = tr->b;
+            auto corr_dim = [&](double rot) { return dim * std::log(orig / (rot * 2 * M_PI)) / (2 * std::log(theta)); };
+            double lo = corr_dim(beta_fast), hi = corr_dim(beta_slow);
+            if (truncate) { lo = std::floor(lo); hi = std::ceil(hi); }
+            lo = std::max(lo, 0.0);
+            hi = std::min(hi, (double)dim - 1);
+            if (lo == hi) hi += 0.001;
+            for (int i = 0; i < half; i++) {
+                const double ramp = std::min(1.0, std::max(0.0, (i - lo) / (hi - lo))), extrapolation = 1 - ramp;
+                inv[i] = inv[i] / factor * (1 - extrapolation) + inv[i] * extrapolation;
+            }
+        } else {
+            err = std::string(where) + ": type '" + type + "' is not supported (supported: linear, llama3, yarn)";
+            return false;
+        }
+        c.rope_type = type;
+    }
+    c.rope_inv_freq.assign(inv.begin(), inv.end());
+    c.rope_attn_factor = (float)attn;
+    return true;
+}
+
 static bool parse_config(const std::string & dir, Config & c, std::string & err) {
     std::string text;
     if (!read_text_file(dir + "/config.json", text, err)) return false;
@@ -56,8 +146,13 @@ static bool parse_config(const std::string & dir, Config & c, std::string & err)
         err = "config.json: unsupported hidden_act '" + v->str + "' (supported: silu)";
         return false;
     }
-    if (auto v = j.get("rope_scaling"); v && v->kind != Json::Null) {
-        err = "config.json: rope_scaling is not supported yet (only plain RoPE with rope_theta)";
+    if (!parse_rope(j, c, err)) return false;
+    if (auto v = j.get("use_sliding_window"); v && v->kind == Json::Bool && v->b) {
+        err = "config.json: use_sliding_window is true; sliding-window attention is not supported (only full attention)";
+        return false;
+    }
+    if (auto v = j.get("mlp_bias"); v && v->kind == Json::Bool && v->b) {
+        err = "config.json: mlp_bias is true; MLP biases are not supported";
         return false;
     }
     c.qkv_bias = c.arch == "Qwen2ForCausalLM";
@@ -133,8 +228,7 @@ bool model_load(Model & m, const std::string & dir, int n_threads, std::string &
             return false;
     }
     m.dtype = m.layers.empty() ? m.embed.dtype : m.layers[0].wq.dtype;
-    m.inv_freq.resize(c.head_dim / 2);
-    for (int i = 0; i < c.head_dim / 2; i++) m.inv_freq[i] = (float)(1.0 / std::pow((double)c.rope_theta, 2.0 * i / c.head_dim));
+    m.inv_freq = c.rope_inv_freq;
     return true;
 }
 
@@ -192,8 +286,8 @@ void forward(const Model & m, const std::vector<BatchRow> & rows, const std::vec
     for (int t = 0; t < T; t++)
         for (int i = 0; i < hd / 2; i++) {
             const float a = (float)rows[t].pos * m.inv_freq[i];
-            rc[(size_t)t * hd / 2 + i] = std::cos(a);
-            rs[(size_t)t * hd / 2 + i] = std::sin(a);
+            rc[(size_t)t * hd / 2 + i] = std::cos(a) * c.rope_attn_factor;
+            rs[(size_t)t * hd / 2 + i] = std::sin(a) * c.rope_attn_factor;
         }
     // Row-wise ops run across threads only when there are enough rows to pay for the fork.
     const bool par_rows = nt > 1 && T >= 8;

@@ -1,5 +1,6 @@
 // model.hpp: config + weights of a decoder-only transformer (Qwen2/Llama/Qwen3) and the batched CPU forward pass.
 #pragma once
+#include <utility>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,9 @@ struct Config {
     int n_vocab = 0, n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, head_dim = 0, n_ff = 0, n_ctx_max = 0;
     float norm_eps = 1e-6f, rope_theta = 10000.f;
     bool tied = false, qkv_bias = false, qk_norm = false;
+    std::string rope_type = "default";  // or linear, llama3, yarn (config.json rope_scaling)
+    std::vector<float> rope_inv_freq;   // [head_dim/2]: the angle of pair i at position p is p * rope_inv_freq[i]
+    float rope_attn_factor = 1.f;       // cos and sin are scaled by it (YaRN)
 };
 
 struct Mat { // a [rows, cols] weight in its stored dtype (memory-mapped)
@@ -52,6 +56,14 @@ struct KVSeq {
     ~KVSeq() { if (dev && dev_free) dev_free(dev); }
     void init(const Config & c, int capacity);
     void copy_prefix_from(const Config & c, const KVSeq & src, int n); // shared prefill: copy the prompt's KV
+    void swap(KVSeq & o) {
+        std::swap(cap, o.cap);
+        std::swap(len, o.len);
+        k.swap(o.k);
+        v.swap(o.v);
+        std::swap(dev, o.dev);
+        std::swap(dev_free, o.dev_free);
+    }
 };
 
 // One row of a forward batch: token at position pos of sequence kv; positions < pos must already be cached

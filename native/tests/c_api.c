@@ -1,4 +1,4 @@
-/* c_api.c: proves openrs.h is valid C (built with -std=c99 -Wall -Werror -pedantic); given a model dir it loads it and generates 4 greedy tokens. */
+/* c_api.c: proves openrs.h is valid C (built with -std=c99 -Wall -Werror -pedantic); given a model dir it loads it, generates 4 greedy tokens, and repeats them through seq_start + step. */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +31,19 @@ int main(int argc, char ** argv) {
             return 1;
         }
         printf("arch=%s vocab=%d generated=%d finish=%d simd=%s\n", info.arch, info.n_vocab, n[0], fin[0], openrs_simd_name());
+        {
+            /* The same sequence through continuous batching: one token from seq_start, three from steps. */
+            int32_t id, tok, f, k = 1, same;
+            float lp;
+            if (openrs_seq_start(s, prompt, 2, 1, &sp, &id, &tok, &lp, &f) != 0) {
+                printf("seq_start failed: %s\n", openrs_session_error(s));
+                return 1;
+            }
+            same = tok == toks[0];
+            while (openrs_seq_running(s) > 0 && openrs_step(s, 1, &id, &tok, &lp, &f) == 1) same &= tok == toks[k++];
+            printf("continuous batching: %d tokens, %s\n", k, same && k == 4 ? "same as generate" : "DIFFERENT");
+            if (!same || k != 4) return 1;
+        }
         openrs_session_free(s);
     }
     openrs_model_free(m);

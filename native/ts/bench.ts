@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Table from "cli-table3";
+import { ContinuousBatcher } from "./batcher.js";
 import { NativeModel, probeMachine } from "./native.js";
 import { type TinyModelOptions, writeTinyModel } from "./tiny-model.js";
 
@@ -53,6 +54,8 @@ export interface BenchOptions {
   decodeSteps: number;
   /** Also time this batch size with temperature/top_p sampling (0 = skip). */
   sampledBatch: number;
+  /** Also time this many concurrent single-sample requests through the continuous batcher vs a session each (0 = skip). */
+  concurrent: number;
 }
 
 export async function runBench(opt: BenchOptions): Promise<void> {
@@ -103,6 +106,30 @@ export async function runBench(opt: BenchOptions): Promise<void> {
       table.push([label, `decode batch ${b}${sampled ? " (T=0.6, top_p=0.95)" : ""}`, tokS.toFixed(1), `${gbs.toFixed(1)} GB/s weights`, `${((100 * gbs) / probe.readGBps).toFixed(0)} % read BW`]);
       process.stderr.write(`bench: ${name} decode batch ${b}${sampled ? " sampled" : ""}: ${tokS.toFixed(1)} tok/s\n`);
     }
+    if (opt.concurrent > 0) {
+      // What an eval sees: R concurrent requests (one sample each, 16-token prompts, staggered lengths), end to end
+      // including prefill, through one continuously batched session vs one session per request (the old backend).
+      const R = opt.concurrent;
+      const reqs = Array.from({ length: R }, (_, i) => ({ prompt: short.map((t) => (t + i) % 150000), n: opt.decodeSteps * 2 + (i % 4) * opt.decodeSteps }));
+      const total = reqs.reduce((a, r) => a + r.n, 0);
+      const params = (i: number, n: number) => [{ temperature: 0.6, topP: 0.95, seed: i, maxNewTokens: n }];
+      let t0 = performance.now();
+      const batcher = new ContinuousBatcher(s, { maxSequences: R });
+      await Promise.all(reqs.map((r, i) => batcher.submit({ prompt: r.prompt, params: params(i, r.n) })));
+      await batcher.close();
+      const batched = total / ((performance.now() - t0) / 1000);
+      t0 = performance.now();
+      await Promise.all(
+        reqs.map(async (r, i) => {
+          using own = model.session();
+          await own.generate({ prompts: [r.prompt], nSamples: 1, params: params(i, r.n) });
+        }),
+      );
+      const each = total / ((performance.now() - t0) / 1000);
+      table.push([label, `${R} requests, continuous batching`, batched.toFixed(1), `${total} tokens`, `${(batched / each).toFixed(1)}x session each`]);
+      table.push([label, `${R} requests, a session each`, each.toFixed(1), `${total} tokens`, ""]);
+      process.stderr.write(`bench: ${name} ${R} concurrent requests: batched ${batched.toFixed(1)} tok/s, a session each ${each.toFixed(1)} tok/s\n`);
+    }
   }
   console.log(table.toString());
 }
@@ -122,5 +149,6 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     batches: arg("batches", "1,8,32,64").split(",").map(Number),
     decodeSteps: Number(arg("steps", "4")),
     sampledBatch: Number(arg("sampled", "32")),
+    concurrent: Number(arg("concurrent", "16")),
   });
 }

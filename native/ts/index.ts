@@ -12,7 +12,9 @@ export {
   probeMachine,
   simdName,
   type SampleParams,
+  type StepEvent,
 } from "./native.js";
+export { type BatcherOptions, type BatchRequest, ContinuousBatcher } from "./batcher.js";
 export { ReferenceModel } from "./reference.js";
 export { type Arch, TINY_EOS, type TinyModelOptions, writeTinyModel } from "./tiny-model.js";
 export { generateText, type TextSample, type TextSampling } from "./text.js";

@@ -9,7 +9,7 @@ import { ARCH_CLASS, type TinyModelOptions, writeTinyModel } from "./tiny-model.
 import { loadTokenizer } from "./tokenizer.js";
 
 /** The flags of `model tiny`: the factory's options, with the dtype spelled as on the command line. */
-interface TinyFlags extends Omit<TinyModelOptions, "dtype"> {
+interface TinyFlags extends Omit<TinyModelOptions, "dtype" | "ropeScaling"> {
   out: string;
   seed: number;
   dtype: "bf16" | "f16" | "f32";

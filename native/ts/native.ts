@@ -104,6 +104,12 @@ function bind(): Bindings {
       generate: f(
         "int32_t openrs_generate(openrs_session *s, const int32_t *tokens, const int32_t *prompt_lens, int32_t n_prompts, int32_t n_samples, const uint8_t *params, int32_t max_new, int32_t *out_tokens, float *out_logprobs, int32_t *out_n, int32_t *out_finish, openrs_token_cb *cb, void *user)",
       ),
+      seqStart: f(
+        "int32_t openrs_seq_start(openrs_session *s, const int32_t *prompt, int32_t n_prompt, int32_t n_samples, const uint8_t *params, int32_t *out_ids, int32_t *out_tokens, float *out_logprobs, int32_t *out_finish)",
+      ),
+      step: f("int32_t openrs_step(openrs_session *s, int32_t capacity, int32_t *out_ids, int32_t *out_tokens, float *out_logprobs, int32_t *out_finish)"),
+      seqStop: f("int32_t openrs_seq_stop(openrs_session *s, int32_t id)"),
+      seqRunning: f("int32_t openrs_seq_running(const openrs_session *s)"),
       score: f("int32_t openrs_score(openrs_session *s, const int32_t *tokens, int32_t n, int32_t n_prompt, float *out)"),
       logits: f("int32_t openrs_logits(openrs_session *s, const int32_t *tokens, int32_t n, int32_t n_rows, float *out)"),
       readGbps: f("double openrs_probe_read_gbps(int32_t n_threads, int32_t mib)"),
@@ -113,6 +119,27 @@ function bind(): Bindings {
     },
   };
   return bound;
+}
+
+/** The C array of openrs_sampling_params for these sequences. */
+function encodeParams(b: Bindings, per: SampleParams[]): Buffer {
+  const size = koffi.sizeof(b.SamplingParams);
+  const params = Buffer.alloc(size * per.length);
+  per.forEach((p, i) => {
+    const stop = p.stop ?? [];
+    if (stop.length > MAX_STOP) throw new Error(`at most ${MAX_STOP} stop tokens per sequence`);
+    koffi.encode(params, i * size, b.SamplingParams, {
+      temperature: p.temperature ?? 1,
+      top_p: p.topP ?? 1,
+      min_p: p.minP ?? 0,
+      top_k: p.topK ?? 0,
+      seed: p.seed ?? 0,
+      max_new_tokens: p.maxNewTokens,
+      n_stop: stop.length,
+      stop: [...stop, ...new Array(MAX_STOP - stop.length).fill(0)],
+    });
+  });
+  return params;
 }
 
 /** Runs a bound function on koffi's worker pool and resolves with its return value. */
@@ -179,6 +206,23 @@ export interface GeneratedSequence {
 export interface GenerateResult {
   sequences: GeneratedSequence[];
   cancelled: boolean;
+}
+
+/** One token of one running sequence (continuous batching); token is -1 when a sequence ends without one. */
+export interface StepEvent {
+  id: number;
+  token: number;
+  logprob: number;
+  /** Set on the sequence's last event. */
+  finish: "stop" | "length" | null;
+}
+
+const FINISH = [null, "stop", "length"] as const;
+
+function events(n: number, ids: Int32Array, toks: Int32Array, lps: Float32Array, fin: Int32Array): StepEvent[] {
+  const out: StepEvent[] = [];
+  for (let i = 0; i < n; i++) out.push({ id: ids[i], token: toks[i], logprob: lps[i], finish: FINISH[fin[i]] ?? null });
+  return out;
 }
 
 export class NativeModel {
@@ -289,22 +333,7 @@ export class NativeSession {
         off += p.length;
       }
       const maxNew = Math.max(1, ...per.map((p) => p.maxNewTokens));
-      const size = koffi.sizeof(b.SamplingParams);
-      const params = Buffer.alloc(size * nSeq);
-      per.forEach((p, i) => {
-        const stop = p.stop ?? [];
-        if (stop.length > MAX_STOP) throw new Error(`generate: at most ${MAX_STOP} stop tokens per sequence`);
-        koffi.encode(params, i * size, b.SamplingParams, {
-          temperature: p.temperature ?? 1,
-          top_p: p.topP ?? 1,
-          min_p: p.minP ?? 0,
-          top_k: p.topK ?? 0,
-          seed: p.seed ?? 0,
-          max_new_tokens: p.maxNewTokens,
-          n_stop: stop.length,
-          stop: [...stop, ...new Array(MAX_STOP - stop.length).fill(0)],
-        });
-      });
+      const params = encodeParams(b, per);
       const outTokens = new Int32Array(nSeq * maxNew);
       const outLp = new Float32Array(nSeq * maxNew);
       const outN = new Int32Array(nSeq);
@@ -338,6 +367,58 @@ export class NativeSession {
     } finally {
       this.end();
     }
+  }
+
+  /**
+   * Continuous batching: prefills one prompt (shared by its samples), adds one running sequence per params entry to
+   * this session's batch, and returns each one's first token. Sequences that already finished are not running.
+   */
+  async start(prompt: Int32Array | number[], params: SampleParams[]): Promise<StepEvent[]> {
+    if (params.length === 0) throw new Error("start: need at least one sequence");
+    const b = this.begin();
+    try {
+      const p = Int32Array.from(prompt);
+      const n = params.length;
+      const ids = new Int32Array(n);
+      const toks = new Int32Array(n);
+      const lps = new Float32Array(n);
+      const fin = new Int32Array(n);
+      const rc = await callAsync<number>(b.fn.seqStart, this.handle, p, p.length, n, encodeParams(b, params), ids, toks, lps, fin);
+      if (rc < 0) throw this.error(b);
+      return events(n, ids, toks, lps, fin);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** One batched decode step: one event per running sequence (none when nothing runs). */
+  async step(): Promise<StepEvent[]> {
+    const b = this.begin();
+    try {
+      const cap = Number(b.fn.seqRunning(this.handle));
+      if (cap === 0) return [];
+      const ids = new Int32Array(cap);
+      const toks = new Int32Array(cap);
+      const lps = new Float32Array(cap);
+      const fin = new Int32Array(cap);
+      const n = await callAsync<number>(b.fn.step, this.handle, cap, ids, toks, lps, fin);
+      if (n < 0) throw this.error(b);
+      return events(n, ids, toks, lps, fin);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** Ends a running sequence early and frees its cache; false if it was not running. */
+  stop(id: number): boolean {
+    if (this.closed) return false;
+    if (this.busy) throw new Error("session is busy: stop sequences between calls");
+    return Number(bind().fn.seqStop(this.handle, id)) === 1;
+  }
+
+  /** Sequences running in this session's batch. */
+  get running(): number {
+    return this.closed || !this.handle ? 0 : Number(bind().fn.seqRunning(this.handle));
   }
 
   /** Teacher forcing: log p(tokens[i] | tokens[<i]) for i in [nPrompt, tokens.length). */

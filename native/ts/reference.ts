@@ -1,6 +1,7 @@
 // reference.ts: readable float64 reference forward pass of Qwen2/Llama/Qwen3 (one sequence, no cache, no tricks), the yardstick for the native engine.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { type RopeParams, ropeParams } from "./rope.js";
 import { type LoadedTensor, readSafetensors } from "./safetensors.js";
 
 interface RefConfig {
@@ -13,7 +14,7 @@ interface RefConfig {
   headDim: number;
   ffn: number;
   eps: number;
-  theta: number;
+  rope: RopeParams;
   tied: boolean;
   qkvBias: boolean;
   qkNorm: boolean;
@@ -36,7 +37,7 @@ export class ReferenceModel {
       headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
       ffn: c.intermediate_size,
       eps: c.rms_norm_eps ?? 1e-6,
-      theta: c.rope_theta ?? 10000,
+      rope: ropeParams(c),
       tied: c.tie_word_embeddings ?? false,
       qkvBias: arch === "Qwen2ForCausalLM" || c.attention_bias === true, // Qwen2 always has q/k/v biases
       qkNorm: arch === "Qwen3ForCausalLM",
@@ -70,14 +71,16 @@ export class ReferenceModel {
     return x.map((v, i) => v * r * w[i]);
   }
 
-  /** HF rotate_half RoPE on one head [headDim], in place: pairs (i, i + headDim/2). */
+  /** HF rotate_half RoPE on one head [headDim], in place: pairs (i, i + headDim/2); cos/sin scaled as HF does. */
   private rope(v: Float64Array, pos: number): void {
     const h = v.length / 2;
+    const { invFreq, attentionFactor: f } = this.cfg.rope;
     for (let i = 0; i < h; i++) {
-      const a = pos * this.cfg.theta ** ((-2 * i) / v.length);
+      const a = pos * invFreq[i];
+      const [cs, sn] = [Math.cos(a) * f, Math.sin(a) * f];
       const [x0, x1] = [v[i], v[i + h]];
-      v[i] = x0 * Math.cos(a) - x1 * Math.sin(a);
-      v[i + h] = x1 * Math.cos(a) + x0 * Math.sin(a);
+      v[i] = x0 * cs - x1 * sn;
+      v[i + h] = x1 * cs + x0 * sn;
     }
   }
 

@@ -26,6 +26,8 @@ export interface TinyModelOptions {
   vocab?: number;
   tied?: boolean;
   ropeTheta?: number;
+  /** config.json's rope_scaling object as written (e.g. { rope_type: "llama3", factor: 8, ... }). */
+  ropeScaling?: Record<string, unknown> | null;
   maxPositions?: number;
   /** Scales every random matrix; larger values give peakier logits. */
   scale?: number;
@@ -123,6 +125,7 @@ export function resolveOptions(o: TinyModelOptions): Required<TinyModelOptions> 
     vocab: o.vocab ?? 256 + TINY_SPECIALS.length,
     tied: o.tied ?? false,
     ropeTheta: o.ropeTheta ?? 10000,
+    ropeScaling: o.ropeScaling ?? null,
     maxPositions: o.maxPositions ?? 2048,
     scale: o.scale ?? 1,
     fastRandom: o.fastRandom ?? false,
@@ -149,7 +152,7 @@ export function writeTinyModel(dir: string, opts: TinyModelOptions): TinyModelIn
     hidden_act: "silu",
     rms_norm_eps: 1e-6,
     rope_theta: o.ropeTheta,
-    rope_scaling: null,
+    rope_scaling: o.ropeScaling,
     max_position_embeddings: o.maxPositions,
     tie_word_embeddings: o.tied,
     attention_bias: o.arch === "qwen2",

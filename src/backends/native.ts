@@ -1,6 +1,8 @@
 // The native backend: runs a Hugging Face checkpoint directory in-process on the native core (CPU, or CUDA when
-// built and present), one engine session per concurrent call; all samples of a problem share one prefill.
-import { type CheckpointTokenizer, generateText, loadTokenizer, NativeModel, type NativeSession, nativeStatus } from "../../native/ts/index.js";
+// built and present). Concurrent calls (the runner's problems in flight) join one continuously batched decode, and
+// all samples of a problem share one prefill.
+import { totalmem } from "node:os";
+import { type CheckpointTokenizer, ContinuousBatcher, loadTokenizer, NativeModel, type NativeSession, nativeStatus } from "../../native/ts/index.js";
 import type { Backend, Generation, GenerationRequest } from "./types.js";
 
 export interface NativeBackendOptions {
@@ -8,6 +10,10 @@ export interface NativeBackendOptions {
   threads?: number;
   /** "auto" uses CUDA when the library was built with it and a device is present, else the CPU (with a notice). */
   device?: "auto" | "cpu" | "cuda";
+  /** Most sequences decoding together (default 32). */
+  maxBatch?: number;
+  /** KV-cache budget in bytes for admitting new problems (CPU default: 40 % of RAM; none on CUDA). */
+  maxKvBytes?: number;
 }
 
 /** The native library is missing or the checkpoint cannot be loaded: one line, shown as a usage error. */
@@ -24,15 +30,24 @@ function checkIndices(indices: readonly unknown[]): void {
 
 export class NativeBackend implements Backend {
   readonly name: string;
-  private readonly idle: NativeSession[] = [];
+  private readonly session: NativeSession;
+  private readonly batcher: ContinuousBatcher;
   private closed = false;
 
   private constructor(
     readonly model: string,
     private readonly engine: NativeModel,
     private readonly tok: CheckpointTokenizer,
+    opts: NativeBackendOptions,
   ) {
     this.name = `native-${engine.info.device}`;
+    this.session = engine.session();
+    const i = engine.info;
+    this.batcher = new ContinuousBatcher(this.session, {
+      maxSequences: opts.maxBatch ?? 32,
+      kvBytesPerToken: i.layers * 2 * i.kvHeads * i.headDim * 4,
+      maxKvBytes: opts.maxKvBytes ?? (i.device === "cpu" ? 0.4 * totalmem() : undefined),
+    });
   }
 
   static async open(dir: string, opts: NativeBackendOptions = {}): Promise<NativeBackend> {
@@ -45,7 +60,7 @@ export class NativeBackend implements Backend {
       throw new NativeBackendError(`--model ${dir}: ${(e as Error).message}`);
     }
     try {
-      return new NativeBackend(dir, engine, loadTokenizer(dir));
+      return new NativeBackend(dir, engine, loadTokenizer(dir), opts);
     } catch (e) {
       engine.close();
       throw new NativeBackendError(`--model ${dir}: ${(e as Error).message}`);
@@ -57,36 +72,30 @@ export class NativeBackend implements Backend {
     if (this.closed) throw new NativeBackendError("the native backend is closed");
     checkIndices(req.sampleIndices);
     if (req.sampleIndices.length === 0) return [];
-    const session = this.idle.pop() ?? this.engine.session();
-    try {
-      const { temperature, topP, maxNewTokens, seed } = req.params;
-      const samples = await generateText(
-        session,
-        this.tok,
-        req.prompt,
-        req.sampleIndices.map((i) => seed + i),
-        { temperature, topP, maxNewTokens },
-        { signal },
-      );
-      if (samples.some((s) => s.finishReason === "cancelled")) throw new Error("generation cancelled");
-      return samples.map((s, j) => ({
-        problemId: req.problemId,
-        sampleIndex: req.sampleIndices[j],
-        completion: s.completion,
-        finishReason: s.finishReason === "length" ? "length" : "stop",
-        promptTokens: s.promptTokens,
-        completionTokens: s.completionTokens,
-      }));
-    } finally {
-      if (this.closed) session.close();
-      else this.idle.push(session);
-    }
+    const { temperature, topP, maxNewTokens, seed } = req.params;
+    const ids = this.tok.encode(req.prompt);
+    if (ids.length === 0) throw new NativeBackendError(`${req.problemId}: the prompt encodes to no tokens`);
+    const stop = this.tok.eosIds.slice(0, 8);
+    const seqs = await this.batcher.submit({
+      prompt: ids,
+      params: req.sampleIndices.map((i) => ({ temperature, topP, maxNewTokens, seed: seed + i, stop })),
+      signal,
+    });
+    return seqs.map((s, j) => ({
+      problemId: req.problemId,
+      sampleIndex: req.sampleIndices[j],
+      completion: this.tok.decode(s.tokens, true),
+      finishReason: s.finish === "length" ? "length" : "stop",
+      promptTokens: ids.length,
+      completionTokens: s.tokens.length,
+    }));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const s of this.idle.splice(0)) s.close();
+    await this.batcher.close();
+    this.session.close();
     this.engine.close();
   }
 }
