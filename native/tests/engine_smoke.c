@@ -1,4 +1,5 @@
-/* engine_smoke.c: drives every entry point (multi-prompt sampled generation, cancel, score, logits, bad input) for sanitizer runs. */
+/* engine_smoke.c: drives every entry point (multi-prompt sampled generation, cancel, score, logits, continuous batching with
+ * cache growth and early stops, bad input) for sanitizer runs. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -57,6 +58,27 @@ int main(int argc, char ** argv) {
     if (rc != 1 || calls != 7) { fprintf(stderr, "cancel: rc %d after %d calls\n", rc, calls); return 1; }
     logits = (float *)malloc(sizeof(float) * 3 * info.n_vocab);
     if (openrs_logits(s, prompts, 600, 3, logits) != 0) return 1;
+    {
+        /* Continuous batching: 3 samples of a short prompt, then a 600-token prompt whose sequence outgrows its
+         * first cache (600 + 256) while others stop early; one is left running when the session is freed. */
+        int32_t ids[3], tk[3], fn[3], eid[8], etk[8], efn[8], steps = 0, events = 0, n;
+        float lp[3], elp[8];
+        openrs_sampling_params bp[3];
+        for (q = 0; q < 3; q++) {
+            bp[q] = sp[q + 1];
+            bp[q].n_stop = 0;
+            bp[q].max_new_tokens = q == 0 ? 400 : 20;
+        }
+        if (openrs_seq_start(s, prompts, 5, 3, bp, ids, tk, lp, fn) != 0) { fprintf(stderr, "seq_start: %s\n", openrs_session_error(s)); return 1; }
+        for (i = 0; i < 5; i++) events += openrs_step(s, 8, eid, etk, elp, efn);
+        if (openrs_seq_start(s, prompts + 6, 600, 1, bp, ids, tk, lp, fn) != 0) return 1;
+        if (openrs_step(s, 1, eid, etk, elp, efn) != -1) { fprintf(stderr, "step: capacity 1 < 4 running accepted\n"); return 1; }
+        if (openrs_seq_stop(s, 1) != 1 || openrs_seq_stop(s, 1) != 0) return 1;
+        while ((n = openrs_step(s, 8, eid, etk, elp, efn)) > 0 && openrs_seq_running(s) > 1) { events += n; steps++; }
+        if (n < 0 || openrs_seq_running(s) != 1) { fprintf(stderr, "batch: %d running after %d steps\n", openrs_seq_running(s), steps); return 1; }
+        if (steps < 300) { fprintf(stderr, "batch: only %d steps\n", steps); return 1; }
+        printf("continuous batching: %d events over %d steps\n", events, steps);
+    }
     prompts[3] = info.n_vocab + 5;
     if (openrs_logits(s, prompts, 10, 1, logits) != -1) return 1;
     printf("engine smoke ok (%s): error path said: %s\n", info.arch, openrs_session_error(s));
