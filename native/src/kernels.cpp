@@ -68,6 +68,12 @@ OPENRS_AVX2 static inline float hsum(__m256 v) {
     return (t[0] + t[1]) + (t[2] + t[3]);
 }
 
+OPENRS_AVX2 static inline float hmax4(__m128 a) {
+    a = _mm_max_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_max_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+
 // With WIDEN (bf16/f16 weights), the tile also stores its widened weight rows there ([NR][K] f32), so the
 // other token tiles of the same rows can run on f32 without a separate widening pass.
 template <int NR, int NT, DType WT, bool WIDEN = false>
@@ -147,6 +153,163 @@ float dot_f32(const float * a, const float * b, int n) {
 void axpy_f32(float * y, float a, const float * x, int n) {
     if (have_avx2()) return axpy_avx2(y, a, x, n);
     for (int i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+// exp for x <= 0 (softmax after subtracting the max): Cephes' expf polynomial with ln2 split, ~1 ulp; inputs below
+// -87 are clamped (e^-87 ~ 1.6e-38 is zero next to the max's 1).
+OPENRS_AVX2 static inline __m256 exp_avx2(__m256 x) {
+    x = _mm256_max_ps(x, _mm256_set1_ps(-87.f));
+    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+    __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+// o[0 .. 8*CW) += sum over rows r < n of w[r] * vr[r * stride ..]
+template <int CW>
+OPENRS_AVX2 static inline void weighted_rows(float * o, const float * w, int n, const float * vr, int64_t stride) {
+    __m256 acc[CW];
+    for (int j = 0; j < CW; j++) acc[j] = _mm256_loadu_ps(o + 8 * j);
+    for (int r = 0; r < n; r++) {
+        const __m256 wr = _mm256_broadcast_ss(w + r);
+        for (int j = 0; j < CW; j++) acc[j] = _mm256_fmadd_ps(wr, _mm256_loadu_ps(vr + r * stride + 8 * j), acc[j]);
+    }
+    for (int j = 0; j < CW; j++) _mm256_storeu_ps(o + 8 * j, acc[j]);
+}
+
+// One KV head and the G query heads that read it: each block of K and V rows is loaded once (into L1) for all G
+// heads, scores and weights stay in a per-thread buffer, and the softmax is exact (max subtracted, normalised last).
+OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd, const float * k, const float * v, int64_t stride,
+                                    int n, float scale, float * sc) {
+    const int nc = hd / 8;
+    thread_local std::vector<float> mxs;
+    mxs.assign(G, -INFINITY);
+    float * mx = mxs.data();
+    int p = 0;
+    // Scores, 8 positions x one head at a time: 8 independent dot chains (enough to hide FMA latency), then one
+    // transpose-and-add reduction of the 8 rows.
+    const int lines = (hd * 4 + 63) / 64;
+    for (; p + 8 <= n; p += 8) {
+        const float * k0 = k + (int64_t)p * stride;
+        // The cache is strided (other KV heads in between) and cold: fetch the rows 16 ahead explicitly.
+        if (p + 24 <= n)
+            for (int j = 16; j < 24; j++)
+                for (int c = 0; c < lines; c++) _mm_prefetch((const char *)(k0 + j * stride) + 64 * c, _MM_HINT_T0);
+        for (int g = 0; g < G; g++) {
+            const float * qg = q + (int64_t)g * hd;
+            __m256 a[8];
+            for (int j = 0; j < 8; j++) a[j] = _mm256_setzero_ps();
+            for (int c = 0; c < nc; c++) {
+                const __m256 qv = _mm256_loadu_ps(qg + 8 * c);
+                for (int j = 0; j < 8; j++) a[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + j * stride + 8 * c), a[j]);
+            }
+            // hadd tree: lane j of the result is the sum of a[j]'s 8 lanes.
+            const __m256 h01 = _mm256_hadd_ps(a[0], a[1]), h23 = _mm256_hadd_ps(a[2], a[3]);
+            const __m256 h45 = _mm256_hadd_ps(a[4], a[5]), h67 = _mm256_hadd_ps(a[6], a[7]);
+            const __m256 h0123 = _mm256_hadd_ps(h01, h23), h4567 = _mm256_hadd_ps(h45, h67);
+            const __m256 lo = _mm256_permute2f128_ps(h0123, h4567, 0x20), hi = _mm256_permute2f128_ps(h0123, h4567, 0x31);
+            const __m256 s8 = _mm256_mul_ps(_mm256_add_ps(lo, hi), _mm256_set1_ps(scale));
+            _mm256_storeu_ps(sc + (int64_t)g * n + p, s8);
+            mx[g] = std::max(mx[g], hmax4(_mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1))));
+        }
+    }
+    for (; p < n; p++)
+        for (int g = 0; g < G; g++) {
+            __m256 a = _mm256_setzero_ps();
+            for (int c = 0; c < nc; c++) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + (int64_t)g * hd + 8 * c), _mm256_loadu_ps(k + (int64_t)p * stride + 8 * c), a);
+            sc[(int64_t)g * n + p] = hsum(a) * scale;
+            mx[g] = std::max(mx[g], sc[(int64_t)g * n + p]);
+        }
+    // Softmax weights (unnormalised) per head.
+    thread_local std::vector<float> inv_buf;
+    inv_buf.resize(G);
+    float * inv = inv_buf.data();
+    for (int g = 0; g < G; g++) {
+        float * sg = sc + (int64_t)g * n;
+        const __m256 mv = _mm256_set1_ps(mx[g]);
+        __m256 sv = _mm256_setzero_ps();
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(sg + i), mv));
+            _mm256_storeu_ps(sg + i, e);
+            sv = _mm256_add_ps(sv, e);
+        }
+        float sum = hsum(sv);
+        if (i < n) {
+            float e[8] = {};
+            for (int j = i; j < n; j++) e[j - i] = sg[j] - mx[g];
+            _mm256_storeu_ps(e, exp_avx2(_mm256_loadu_ps(e)));
+            for (int j = i; j < n; j++) sum += (sg[j] = e[j - i]);
+        }
+        inv[g] = 1.f / sum;
+    }
+    // Weighted V rows: a block of PB rows (L1) serves all G heads; each head's output is accumulated 8 vectors at a time.
+    const int PB = 16;
+    for (int g = 0; g < G * hd; g++) out[g] = 0.f;
+    for (int p0 = 0; p0 < n; p0 += PB) {
+        const int p1 = std::min(n, p0 + PB);
+        for (int j = p0 + PB; j < std::min(n, p0 + 2 * PB); j++)
+            for (int c = 0; c < lines; c++) _mm_prefetch((const char *)(v + (int64_t)j * stride) + 64 * c, _MM_HINT_T0);
+        for (int g = 0; g < G; g++) {
+            const float * sg = sc + (int64_t)g * n;
+            float * og = out + (int64_t)g * hd;
+            for (int c0 = 0; c0 < nc; c0 += 8) {
+                float * o = og + 8 * c0;
+                const float * vr = v + (int64_t)p0 * stride + 8 * c0;
+                switch (std::min(8, nc - c0)) { // a constant width keeps the accumulators in registers
+                case 8: weighted_rows<8>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 7: weighted_rows<7>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 6: weighted_rows<6>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 5: weighted_rows<5>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 4: weighted_rows<4>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 3: weighted_rows<3>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 2: weighted_rows<2>(o, sg + p0, p1 - p0, vr, stride); break;
+                default: weighted_rows<1>(o, sg + p0, p1 - p0, vr, stride); break;
+                }
+            }
+        }
+    }
+    for (int g = 0; g < G; g++) {
+        const __m256 iv = _mm256_set1_ps(inv[g]);
+        for (int c = 0; c < nc; c++) _mm256_storeu_ps(out + (int64_t)g * hd + 8 * c, _mm256_mul_ps(_mm256_loadu_ps(out + (int64_t)g * hd + 8 * c), iv));
+    }
+}
+
+static void attend_scalar(float * out, const float * q, int G, int hd, const float * k, const float * v, int64_t stride, int n,
+                          float scale, float * sc) {
+    for (int g = 0; g < G; g++) {
+        const float * qg = q + (int64_t)g * hd;
+        float * sg = sc + (int64_t)g * n;
+        float m = -INFINITY;
+        for (int p = 0; p < n; p++) {
+            float s = 0;
+            for (int c = 0; c < hd; c++) s += qg[c] * k[(int64_t)p * stride + c];
+            sg[p] = s * scale;
+            m = std::max(m, sg[p]);
+        }
+        float sum = 0;
+        for (int p = 0; p < n; p++) sum += (sg[p] = std::exp(sg[p] - m));
+        float * og = out + (int64_t)g * hd;
+        std::fill(og, og + hd, 0.f);
+        for (int p = 0; p < n; p++)
+            for (int c = 0; c < hd; c++) og[c] += sg[p] * v[(int64_t)p * stride + c];
+        for (int c = 0; c < hd; c++) og[c] /= sum;
+    }
+}
+
+void attend(float * out, const float * q, int G, int hd, const float * k, const float * v, int64_t stride, int n, float scale) {
+    thread_local std::vector<float> sc;
+    sc.resize((size_t)G * n);
+    if (have_avx2() && hd % 8 == 0) attend_avx2(out, q, G, hd, k, v, stride, n, scale, sc.data());
+    else attend_scalar(out, q, G, hd, k, v, stride, n, scale, sc.data());
 }
 
 const char * simd_name() { return have_avx2() ? "avx2+fma+f16c" : "scalar"; }

@@ -26,6 +26,9 @@ inline float load_elem(const void * p, DType t, int64_t i) {
 void matmul(float * y, int ldy, const float * x, int T, int K, const void * W, DType wt, int N, const float * bias,
             int n_threads);
 
+// Causal attention of one row: G query heads (q, out: [G][hd]) sharing one KV head whose rows (k, v) are `stride`
+// floats apart, over positions [0, n). Per row only, so results never depend on the batch.
+void attend(float * out, const float * q, int G, int hd, const float * k, const float * v, int64_t stride, int n, float scale);
 float dot_f32(const float * a, const float * b, int n);       // attention scores
 void axpy_f32(float * y, float a, const float * x, int n);    // y += a * x (attention values)
 const char * simd_name(); // "avx2+fma+f16c" or "scalar"

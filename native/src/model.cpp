@@ -241,10 +241,10 @@ void KVSeq::init(const Config & c, int capacity) {
 }
 
 void KVSeq::copy_prefix_from(const Config & c, const KVSeq & src, int n) {
-    const size_t kvd = (size_t)c.n_head_kv * c.head_dim;
-    for (int l = 0; l < c.n_layer; l++) {
-        std::memcpy(&k[(size_t)l * cap * kvd], &src.k[(size_t)l * src.cap * kvd], n * kvd * sizeof(float));
-        std::memcpy(&v[(size_t)l * cap * kvd], &src.v[(size_t)l * src.cap * kvd], n * kvd * sizeof(float));
+    const size_t hd = c.head_dim;
+    for (size_t lh = 0; lh < (size_t)c.n_layer * c.n_head_kv; lh++) { // one (layer, KV head) block at a time
+        std::memcpy(&k[lh * cap * hd], &src.k[lh * src.cap * hd], n * hd * sizeof(float));
+        std::memcpy(&v[lh * cap * hd], &src.v[lh * src.cap * hd], n * hd * sizeof(float));
     }
     len = n;
 }
@@ -309,30 +309,21 @@ void forward(const Model & m, const std::vector<BatchRow> & rows, const std::vec
             for (int h = 0; h < nh; h++) rope(&q[(size_t)t * qd + h * hd], hd, cs, sn);
             for (int h = 0; h < nkv; h++) rope(&k[(size_t)t * kvd + h * hd], hd, cs, sn);
             KVSeq & s = *rows[t].kv;
-            size_t off = ((size_t)l * s.cap + rows[t].pos) * kvd;
-            std::memcpy(&s.k[off], &k[(size_t)t * kvd], kvd * sizeof(float));
-            std::memcpy(&s.v[off], &v[(size_t)t * kvd], kvd * sizeof(float));
-        }
-        // Attention: each (row, head) attends over positions 0..pos of its own sequence; GQA maps head h to h / (nh/nkv).
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) if (nt > 1 && T * nh > 1)
-        for (int th = 0; th < T * nh; th++) {
-            const int t = th / nh, h = th % nh, hk = h / (nh / nkv), n = rows[t].pos + 1;
-            const KVSeq & s = *rows[t].kv;
-            const float * qh = &q[(size_t)t * qd + h * hd];
-            const float * kb = &s.k[(size_t)l * s.cap * kvd + hk * hd];
-            const float * vb = &s.v[(size_t)l * s.cap * kvd + hk * hd];
-            thread_local std::vector<float> sc;
-            sc.resize(n);
-            float mx = -INFINITY;
-            for (int p = 0; p < n; p++) {
-                sc[p] = dot_f32(qh, kb + (size_t)p * kvd, hd) * scale;
-                mx = std::max(mx, sc[p]);
+            for (int h = 0; h < nkv; h++) {
+                const size_t off = (((size_t)l * nkv + h) * s.cap + rows[t].pos) * hd;
+                std::memcpy(&s.k[off], &k[(size_t)t * kvd + h * hd], hd * sizeof(float));
+                std::memcpy(&s.v[off], &v[(size_t)t * kvd + h * hd], hd * sizeof(float));
             }
-            float sum = 0;
-            for (int p = 0; p < n; p++) { sc[p] = std::exp(sc[p] - mx); sum += sc[p]; }
-            float * o = &att[(size_t)t * qd + h * hd];
-            std::fill(o, o + hd, 0.f);
-            for (int p = 0; p < n; p++) axpy_f32(o, sc[p] / sum, vb + (size_t)p * kvd, hd);
+        }
+        // Attention: each row's query heads attend over positions 0..pos of its own sequence; the G = nh/nkv heads of
+        // a GQA group read their shared KV head together.
+        const int G = nh / nkv;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && T * nkv > 1)
+        for (int tk = 0; tk < T * nkv; tk++) {
+            const int t = tk / nkv, hk = tk % nkv;
+            const KVSeq & s = *rows[t].kv;
+            attend(&att[(size_t)t * qd + (size_t)hk * G * hd], &q[(size_t)t * qd + (size_t)hk * G * hd], G, hd,
+                   &s.k[((size_t)l * nkv + hk) * s.cap * hd], &s.v[((size_t)l * nkv + hk) * s.cap * hd], hd, rows[t].pos + 1, scale);
         }
         matmul(tmp.data(), d, att.data(), T, qd, L.wo.data, L.wo.dtype, d, nullptr, nt);
 #pragma omp parallel for schedule(static) num_threads(nt) if (par_rows)

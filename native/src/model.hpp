@@ -43,7 +43,8 @@ struct Model {
 
 bool model_load(Model & m, const std::string & dir, int n_threads, std::string & err);
 
-// One sequence's KV cache: f32, [n_layer][cap][n_head_kv*head_dim] for K and for V.
+// One sequence's KV cache: f32, [n_layer][n_head_kv][cap][head_dim] for K and for V (head-major, so attention
+// streams one head's rows contiguously).
 // f32 keeps the engine bit-comparable with the reference and costs 2x bf16 memory; tiny next to weights at our batch sizes.
 struct KVSeq {
     int cap = 0, len = 0;

@@ -54,6 +54,8 @@ export interface BenchOptions {
   decodeSteps: number;
   /** Also time this batch size with temperature/top_p sampling (0 = skip). */
   sampledBatch: number;
+  /** Also time decode of 8 sequences at this context length (attention over a long KV cache; 0 = skip). */
+  context: number;
   /** Also time this many concurrent single-sample requests through the continuous batcher vs a session each (0 = skip). */
   concurrent: number;
 }
@@ -106,6 +108,19 @@ export async function runBench(opt: BenchOptions): Promise<void> {
       table.push([label, `decode batch ${b}${sampled ? " (T=0.6, top_p=0.95)" : ""}`, tokS.toFixed(1), `${gbs.toFixed(1)} GB/s weights`, `${((100 * gbs) / probe.readGBps).toFixed(0)} % read BW`]);
       process.stderr.write(`bench: ${name} decode batch ${b}${sampled ? " sampled" : ""}: ${tokS.toFixed(1)} tok/s\n`);
     }
+    if (opt.context > 0) {
+      // Long-context decode: 8 samples of one prompt of `context` tokens, where attention reads every cached row.
+      const long = Array.from({ length: opt.context }, (_, i) => (i * 7919 + 13) % 150000);
+      await s.start(long, Array.from({ length: 8 }, (_, i) => ({ temperature: 0, seed: i, maxNewTokens: opt.decodeSteps + 2 })));
+      await s.step();
+      const t0 = performance.now();
+      let n = 0;
+      for (let i = 0; i < opt.decodeSteps; i++) n += (await s.step()).length;
+      const tokS = n / ((performance.now() - t0) / 1000);
+      while (s.running > 0) await s.step();
+      table.push([label, `decode batch 8 at context ${opt.context}`, tokS.toFixed(1), "", ""]);
+      process.stderr.write(`bench: ${name} decode batch 8 at context ${opt.context}: ${tokS.toFixed(1)} tok/s\n`);
+    }
     if (opt.concurrent > 0) {
       // What an eval sees: R concurrent requests (one sample each, 16-token prompts, staggered lengths), end to end
       // including prefill, through one continuously batched session vs one session per request (the old backend).
@@ -150,5 +165,6 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     decodeSteps: Number(arg("steps", "4")),
     sampledBatch: Number(arg("sampled", "32")),
     concurrent: Number(arg("concurrent", "16")),
+    context: Number(arg("context", "2048")),
   });
 }
