@@ -81,8 +81,8 @@ describe.skipIf(!status.available)(`continuous batching${status.available ? "" :
     });
   });
 
-  it("a sequence growing past its first KV allocation (256 + prompt) keeps exact logprobs (= teacher forcing)", async () => {
-    using model = await NativeModel.load(dir, { threads: 2 });
+  it.each(["f32", "bf16"] as const)("a sequence growing past its first KV allocation (256 + prompt) keeps exact logprobs (= teacher forcing), %s cache", async (kvCache) => {
+    using model = await NativeModel.load(dir, { threads: 2, device: "cpu", kvCache });
     using s = model.session();
     const r = await s.generate({ prompts: [PROMPTS[1]], nSamples: 2, params: [sp(7, { maxNewTokens: 700 }), sp(8, { maxNewTokens: 300 })] });
     for (const q of r.sequences) {
@@ -90,6 +90,28 @@ describe.skipIf(!status.available)(`continuous batching${status.available ? "" :
       expect([...lp]).toEqual([...q.logprobs]);
     }
     expect(r.sequences.map((q) => q.tokens.length)).toEqual([700, 300]);
+  });
+
+  it("with a bf16 KV cache, a sequence joining a running batch still equals its lone generation", async () => {
+    using model = await NativeModel.load(dir, { threads: 2, device: "cpu", kvCache: "bf16" });
+    using s = model.session();
+    const pA = [sp(1, { maxNewTokens: 12 })];
+    const pB = [sp(2, { maxNewTokens: 6 }), sp(3, { maxNewTokens: 9 })];
+    const toks = new Map<number, number[]>();
+    const take = (evs: { id: number; token: number }[]) => {
+      for (const e of evs) toks.set(e.id, [...(toks.get(e.id) ?? []), e.token]);
+    };
+    const a = await s.start(PROMPTS[0], pA);
+    take(a);
+    take(await s.step());
+    take(await s.step());
+    const b = await s.start(PROMPTS[2], pB);
+    take(b);
+    while (s.running > 0) take(await s.step());
+    const want = [...(await alone(model, PROMPTS[0], pA)), ...(await alone(model, PROMPTS[2], pB))];
+    [...a, ...b].forEach((e, i) => {
+      expect(toks.get(e.id)).toEqual(want[i].tokens);
+    });
   });
 
   it("stop() ends a running sequence early and frees its slot", async () => {

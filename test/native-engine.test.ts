@@ -57,6 +57,18 @@ describe.skipIf(!status.available)(`native engine vs reference${status.available
       expect(worst).toBeLessThanOrEqual(ABS);
     });
 
+    it("with a bf16 KV cache, logits match the reference with bf16-rounded K/V", async () => {
+      using model = await NativeModel.load(dir, { threads: 2, device: "cpu", kvCache: "bf16" });
+      expect(model.info.kvCache).toBe("bf16");
+      using s = model.session();
+      const got = await s.logits(PROMPT, PROMPT.length);
+      const want = new ReferenceModel(dir, { kvCache: "bf16" }).logits(PROMPT);
+      let worst = 0;
+      for (const [t, row] of want.entries())
+        for (const [i, v] of row.entries()) worst = Math.max(worst, Math.abs(got[t * row.length + i] - v) - REL * Math.abs(v));
+      expect(worst).toBeLessThanOrEqual(ABS);
+    });
+
     it("greedy generation gives the reference's tokens", async () => {
       using model = await NativeModel.load(dir, { threads: 2 });
       using s = model.session();

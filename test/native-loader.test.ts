@@ -192,10 +192,11 @@ describe.skipIf(!status.available)(`native loader${status.available ? "" : ` (sk
     expect(r.status).toBe(0);
   });
 
-  it("the C engine smoke program drives every entry point (sampled multi-prompt generate, score = logprobs, cancel, errors)", () => {
-    const r = spawnSync(join(buildDir, "openrs_engine_smoke"), [base], { encoding: "utf8", timeout: 60_000 });
+  it.each(["f32", "bf16"])("the C engine smoke program drives every entry point (generate, score = logprobs, cancel, continuous batching, errors), %s KV", (kv) => {
+    const r = spawnSync(join(buildDir, "openrs_engine_smoke"), [base, kv], { encoding: "utf8", timeout: 60_000 });
     expect(r.stderr).toBe("");
-    expect(r.stdout).toMatch(/engine smoke ok \(Qwen2ForCausalLM\)/);
+    expect(r.stdout).toMatch(new RegExp(`engine smoke ok \\(Qwen2ForCausalLM, ${kv} KV\\)`));
+    expect(r.stdout).toMatch(/continuous batching: \d+ events over \d+ steps/);
     expect(r.status).toBe(0);
   });
 

@@ -45,4 +45,33 @@ describe.skipIf(skip !== null)("evaluation through the native backend", () => {
     cli(args);
     expect(readFileSync(join(out, "samples.jsonl"), "utf8")).toBe(before);
   });
+
+  it("problems decoded together (continuous batching) get exactly the completions they get one at a time; --kv-cache bf16 runs", () => {
+    const model = join(tmp, "tiny-batch");
+    writeTinyModel(model, { arch: "qwen2", seed: 4 });
+    const base = ["--model", model, "--bench", "math500", "--limit", "6", "--samples", "2", "--max-new-tokens", "12", "--data-dir", dataDir!, "-q", "--json"];
+    const completions = (out: string) =>
+      readFileSync(join(out, "samples.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((x) => `${x.id}#${x.sample}: ${x.completion}`)
+        .sort();
+    cli([...base, "--out", join(tmp, "batched")]);
+    cli([...base, "--concurrency", "1", "--out", join(tmp, "serial")]);
+    expect(completions(join(tmp, "batched"))).toEqual(completions(join(tmp, "serial")));
+    cli([...base, "--kv-cache", "bf16", "--out", join(tmp, "bf16")]);
+    expect(completions(join(tmp, "bf16"))).toHaveLength(12);
+  });
+
+  it("--kv-cache takes f32 or bf16 only (usage error, exit 2)", () => {
+    try {
+      cli(["--model", join(tmp, "tiny"), "--bench", "math500", "--kv-cache", "f16"]);
+      expect.unreachable();
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      expect(err.status).toBe(2);
+      expect(err.stderr).toMatch(/--kv-cache must be f32 or bf16, got "f16"/);
+    }
+  });
 });

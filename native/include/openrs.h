@@ -16,12 +16,15 @@ typedef struct openrs_model_params {
     int32_t n_threads; /* 0 = all cores */
     int32_t use_cuda;  /* 0 CPU; 1 CUDA if built in and a device works (else CPU, with a notice on stderr
                           when a CUDA build finds no device); 2 CUDA or fail */
+    int32_t kv_bf16;   /* CPU engine: 1 stores the KV cache as bf16 (half the memory and attention traffic;
+                          K/V rounded to bf16), 0 f32 (default, exact); the CUDA engine keeps f32 */
 } openrs_model_params;
 
 typedef struct openrs_model_info {
     int32_t n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ctx_max;
     int32_t dtype;   /* 0 f32, 1 f16, 2 bf16: the stored weight dtype */
     int32_t on_cuda; /* 1 when the model runs on the CUDA engine */
+    int32_t kv_bf16; /* 1 when KV caches are bf16 */
     char arch[48];
 } openrs_model_info;
 

@@ -63,7 +63,7 @@ static void kv_init(openrs_model * h, KVSeq & kv, int cap) {
         return;
     }
 #endif
-    kv.init(h->m.cfg, cap);
+    kv.init(h->m.cfg, cap, h->m.kv_bf16);
 }
 
 static void kv_copy(openrs_model * h, KVSeq & dst, const KVSeq & src, int n) {
@@ -98,6 +98,7 @@ openrs_model_params openrs_model_default_params(void) {
     openrs_model_params p;
     p.n_threads = 0;
     p.use_cuda = 0;
+    p.kv_bf16 = 0;
     return p;
 }
 
@@ -122,6 +123,7 @@ openrs_model * openrs_model_load(const char * dir, openrs_model_params params, c
         try {
             if (!dir) e = "model directory is NULL";
             else if (!model_load(h->m, dir, nt, e) && e.empty()) e = "model load failed";
+            h->m.kv_bf16 = params.kv_bf16 != 0;
             if (e.empty() && params.use_cuda) {
                 std::string why = "this build has no CUDA engine (build with OPENRS_BUILD_CUDA=1)";
 #ifdef OPENRS_WITH_CUDA
@@ -160,6 +162,7 @@ void openrs_model_get_info(const openrs_model * model, openrs_model_info * out) 
     out->n_ctx_max = c.n_ctx_max;
     out->dtype = (int32_t)model->m.dtype;
     out->on_cuda = on_cuda(model) ? 1 : 0;
+    out->kv_bf16 = !out->on_cuda && model->m.kv_bf16 ? 1 : 0;
     std::strncpy(out->arch, c.arch.c_str(), sizeof out->arch - 1);
 }
 

@@ -174,21 +174,30 @@ OPENRS_AVX2 static inline __m256 exp_avx2(__m256 x) {
 }
 
 // o[0 .. 8*CW) += sum over rows r < n of w[r] * vr[r * stride ..]
-template <int CW>
-OPENRS_AVX2 static inline void weighted_rows(float * o, const float * w, int n, const float * vr, int64_t stride) {
+// 8 cache elements as f32 (bf16: exact widening).
+template <DType KT>
+OPENRS_AVX2 static inline __m256 kv8(const void * p, int64_t i) {
+    if constexpr (KT == DType::F32) return _mm256_loadu_ps((const float *)p + i);
+    else return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i))), 16));
+}
+
+template <int CW, DType KT>
+OPENRS_AVX2 static inline void weighted_rows(float * o, const float * w, int n, const void * vr, int64_t stride) {
     __m256 acc[CW];
     for (int j = 0; j < CW; j++) acc[j] = _mm256_loadu_ps(o + 8 * j);
     for (int r = 0; r < n; r++) {
         const __m256 wr = _mm256_broadcast_ss(w + r);
-        for (int j = 0; j < CW; j++) acc[j] = _mm256_fmadd_ps(wr, _mm256_loadu_ps(vr + r * stride + 8 * j), acc[j]);
+        for (int j = 0; j < CW; j++) acc[j] = _mm256_fmadd_ps(wr, kv8<KT>(vr, r * stride + 8 * j), acc[j]);
     }
     for (int j = 0; j < CW; j++) _mm256_storeu_ps(o + 8 * j, acc[j]);
 }
 
 // One KV head and the G query heads that read it: each block of K and V rows is loaded once (into L1) for all G
 // heads, scores and weights stay in a per-thread buffer, and the softmax is exact (max subtracted, normalised last).
-OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd, const float * k, const float * v, int64_t stride,
+template <DType KT>
+OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd, const void * k, const void * v, int64_t stride,
                                     int n, float scale, float * sc) {
+    const int esz = KT == DType::F32 ? 4 : 2;
     const int nc = hd / 8;
     thread_local std::vector<float> mxs;
     mxs.assign(G, -INFINITY);
@@ -196,20 +205,20 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
     int p = 0;
     // Scores, 8 positions x one head at a time: 8 independent dot chains (enough to hide FMA latency), then one
     // transpose-and-add reduction of the 8 rows.
-    const int lines = (hd * 4 + 63) / 64;
+    const int lines = (hd * esz + 63) / 64;
     for (; p + 8 <= n; p += 8) {
-        const float * k0 = k + (int64_t)p * stride;
+        const int64_t k0 = (int64_t)p * stride;
         // The cache is strided (other KV heads in between) and cold: fetch the rows 16 ahead explicitly.
         if (p + 24 <= n)
             for (int j = 16; j < 24; j++)
-                for (int c = 0; c < lines; c++) _mm_prefetch((const char *)(k0 + j * stride) + 64 * c, _MM_HINT_T0);
+                for (int c = 0; c < lines; c++) _mm_prefetch((const char *)k + (k0 + j * stride) * esz + 64 * c, _MM_HINT_T0);
         for (int g = 0; g < G; g++) {
             const float * qg = q + (int64_t)g * hd;
             __m256 a[8];
             for (int j = 0; j < 8; j++) a[j] = _mm256_setzero_ps();
             for (int c = 0; c < nc; c++) {
                 const __m256 qv = _mm256_loadu_ps(qg + 8 * c);
-                for (int j = 0; j < 8; j++) a[j] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k0 + j * stride + 8 * c), a[j]);
+                for (int j = 0; j < 8; j++) a[j] = _mm256_fmadd_ps(qv, kv8<KT>(k, k0 + j * stride + 8 * c), a[j]);
             }
             // hadd tree: lane j of the result is the sum of a[j]'s 8 lanes.
             const __m256 h01 = _mm256_hadd_ps(a[0], a[1]), h23 = _mm256_hadd_ps(a[2], a[3]);
@@ -224,7 +233,7 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
     for (; p < n; p++)
         for (int g = 0; g < G; g++) {
             __m256 a = _mm256_setzero_ps();
-            for (int c = 0; c < nc; c++) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + (int64_t)g * hd + 8 * c), _mm256_loadu_ps(k + (int64_t)p * stride + 8 * c), a);
+            for (int c = 0; c < nc; c++) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + (int64_t)g * hd + 8 * c), kv8<KT>(k, (int64_t)p * stride + 8 * c), a);
             sc[(int64_t)g * n + p] = hsum(a) * scale;
             mx[g] = std::max(mx[g], sc[(int64_t)g * n + p]);
         }
@@ -257,22 +266,22 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
     for (int p0 = 0; p0 < n; p0 += PB) {
         const int p1 = std::min(n, p0 + PB);
         for (int j = p0 + PB; j < std::min(n, p0 + 2 * PB); j++)
-            for (int c = 0; c < lines; c++) _mm_prefetch((const char *)(v + (int64_t)j * stride) + 64 * c, _MM_HINT_T0);
+            for (int c = 0; c < lines; c++) _mm_prefetch((const char *)v + ((int64_t)j * stride) * esz + 64 * c, _MM_HINT_T0);
         for (int g = 0; g < G; g++) {
             const float * sg = sc + (int64_t)g * n;
             float * og = out + (int64_t)g * hd;
             for (int c0 = 0; c0 < nc; c0 += 8) {
                 float * o = og + 8 * c0;
-                const float * vr = v + (int64_t)p0 * stride + 8 * c0;
+                const void * vr = (const char *)v + ((int64_t)p0 * stride + 8 * c0) * esz;
                 switch (std::min(8, nc - c0)) { // a constant width keeps the accumulators in registers
-                case 8: weighted_rows<8>(o, sg + p0, p1 - p0, vr, stride); break;
-                case 7: weighted_rows<7>(o, sg + p0, p1 - p0, vr, stride); break;
-                case 6: weighted_rows<6>(o, sg + p0, p1 - p0, vr, stride); break;
-                case 5: weighted_rows<5>(o, sg + p0, p1 - p0, vr, stride); break;
-                case 4: weighted_rows<4>(o, sg + p0, p1 - p0, vr, stride); break;
-                case 3: weighted_rows<3>(o, sg + p0, p1 - p0, vr, stride); break;
-                case 2: weighted_rows<2>(o, sg + p0, p1 - p0, vr, stride); break;
-                default: weighted_rows<1>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 8: weighted_rows<8, KT>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 7: weighted_rows<7, KT>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 6: weighted_rows<6, KT>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 5: weighted_rows<5, KT>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 4: weighted_rows<4, KT>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 3: weighted_rows<3, KT>(o, sg + p0, p1 - p0, vr, stride); break;
+                case 2: weighted_rows<2, KT>(o, sg + p0, p1 - p0, vr, stride); break;
+                default: weighted_rows<1, KT>(o, sg + p0, p1 - p0, vr, stride); break;
                 }
             }
         }
@@ -283,15 +292,16 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
     }
 }
 
-static void attend_scalar(float * out, const float * q, int G, int hd, const float * k, const float * v, int64_t stride, int n,
-                          float scale, float * sc) {
+static void attend_scalar(float * out, const float * q, int G, int hd, const KVView & kv, int64_t stride, int n, float scale, float * sc) {
+    auto K = [&](int64_t i) { return load_elem(kv.k, kv.dtype, i); };
+    auto V = [&](int64_t i) { return load_elem(kv.v, kv.dtype, i); };
     for (int g = 0; g < G; g++) {
         const float * qg = q + (int64_t)g * hd;
         float * sg = sc + (int64_t)g * n;
         float m = -INFINITY;
         for (int p = 0; p < n; p++) {
             float s = 0;
-            for (int c = 0; c < hd; c++) s += qg[c] * k[(int64_t)p * stride + c];
+            for (int c = 0; c < hd; c++) s += qg[c] * K((int64_t)p * stride + c);
             sg[p] = s * scale;
             m = std::max(m, sg[p]);
         }
@@ -300,16 +310,18 @@ static void attend_scalar(float * out, const float * q, int G, int hd, const flo
         float * og = out + (int64_t)g * hd;
         std::fill(og, og + hd, 0.f);
         for (int p = 0; p < n; p++)
-            for (int c = 0; c < hd; c++) og[c] += sg[p] * v[(int64_t)p * stride + c];
+            for (int c = 0; c < hd; c++) og[c] += sg[p] * V((int64_t)p * stride + c);
         for (int c = 0; c < hd; c++) og[c] /= sum;
     }
 }
 
-void attend(float * out, const float * q, int G, int hd, const float * k, const float * v, int64_t stride, int n, float scale) {
+void attend(float * out, const float * q, int G, int hd, const KVView & kv, int64_t stride, int n, float scale) {
     thread_local std::vector<float> sc;
     sc.resize((size_t)G * n);
-    if (have_avx2() && hd % 8 == 0) attend_avx2(out, q, G, hd, k, v, stride, n, scale, sc.data());
-    else attend_scalar(out, q, G, hd, k, v, stride, n, scale, sc.data());
+    if (have_avx2() && hd % 8 == 0) {
+        if (kv.dtype == DType::BF16) attend_avx2<DType::BF16>(out, q, G, hd, kv.k, kv.v, stride, n, scale, sc.data());
+        else attend_avx2<DType::F32>(out, q, G, hd, kv.k, kv.v, stride, n, scale, sc.data());
+    } else attend_scalar(out, q, G, hd, kv, stride, n, scale, sc.data());
 }
 
 const char * simd_name() { return have_avx2() ? "avx2+fma+f16c" : "scalar"; }

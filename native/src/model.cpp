@@ -232,19 +232,30 @@ bool model_load(Model & m, const std::string & dir, int n_threads, std::string &
     return true;
 }
 
-void KVSeq::init(const Config & c, int capacity) {
+void KVSeq::init(const Config & c, int capacity, bool as_bf16) {
     cap = capacity;
     len = 0;
-    size_t n = (size_t)c.n_layer * cap * c.n_head_kv * c.head_dim;
-    k.assign(n, 0.f);
-    v.assign(n, 0.f);
+    bf16 = as_bf16;
+    const size_t n = (size_t)c.n_layer * cap * c.n_head_kv * c.head_dim;
+    if (bf16) {
+        kh.assign(n, 0);
+        vh.assign(n, 0);
+    } else {
+        k.assign(n, 0.f);
+        v.assign(n, 0.f);
+    }
 }
 
 void KVSeq::copy_prefix_from(const Config & c, const KVSeq & src, int n) {
     const size_t hd = c.head_dim;
     for (size_t lh = 0; lh < (size_t)c.n_layer * c.n_head_kv; lh++) { // one (layer, KV head) block at a time
-        std::memcpy(&k[lh * cap * hd], &src.k[lh * src.cap * hd], n * hd * sizeof(float));
-        std::memcpy(&v[lh * cap * hd], &src.v[lh * src.cap * hd], n * hd * sizeof(float));
+        if (bf16) {
+            std::memcpy(&kh[lh * cap * hd], &src.kh[lh * src.cap * hd], n * hd * sizeof(uint16_t));
+            std::memcpy(&vh[lh * cap * hd], &src.vh[lh * src.cap * hd], n * hd * sizeof(uint16_t));
+        } else {
+            std::memcpy(&k[lh * cap * hd], &src.k[lh * src.cap * hd], n * hd * sizeof(float));
+            std::memcpy(&v[lh * cap * hd], &src.v[lh * src.cap * hd], n * hd * sizeof(float));
+        }
     }
     len = n;
 }
@@ -311,8 +322,17 @@ void forward(const Model & m, const std::vector<BatchRow> & rows, const std::vec
             KVSeq & s = *rows[t].kv;
             for (int h = 0; h < nkv; h++) {
                 const size_t off = (((size_t)l * nkv + h) * s.cap + rows[t].pos) * hd;
-                std::memcpy(&s.k[off], &k[(size_t)t * kvd + h * hd], hd * sizeof(float));
-                std::memcpy(&s.v[off], &v[(size_t)t * kvd + h * hd], hd * sizeof(float));
+                const float * kr = &k[(size_t)t * kvd + h * hd];
+                const float * vr = &v[(size_t)t * kvd + h * hd];
+                if (s.bf16)
+                    for (int i = 0; i < hd; i++) {
+                        s.kh[off + i] = f32_to_bf16(kr[i]);
+                        s.vh[off + i] = f32_to_bf16(vr[i]);
+                    }
+                else {
+                    std::memcpy(&s.k[off], kr, hd * sizeof(float));
+                    std::memcpy(&s.v[off], vr, hd * sizeof(float));
+                }
             }
         }
         // Attention: each row's query heads attend over positions 0..pos of its own sequence; the G = nh/nkv heads of
@@ -322,8 +342,9 @@ void forward(const Model & m, const std::vector<BatchRow> & rows, const std::vec
         for (int tk = 0; tk < T * nkv; tk++) {
             const int t = tk / nkv, hk = tk % nkv;
             const KVSeq & s = *rows[t].kv;
-            attend(&att[(size_t)t * qd + (size_t)hk * G * hd], &q[(size_t)t * qd + (size_t)hk * G * hd], G, hd,
-                   &s.k[((size_t)l * nkv + hk) * s.cap * hd], &s.v[((size_t)l * nkv + hk) * s.cap * hd], hd, rows[t].pos + 1, scale);
+            const size_t base = ((size_t)l * nkv + hk) * s.cap * hd;
+            const KVView kv = s.bf16 ? KVView{&s.kh[base], &s.vh[base], DType::BF16} : KVView{&s.k[base], &s.v[base], DType::F32};
+            attend(&att[(size_t)t * qd + (size_t)hk * G * hd], &q[(size_t)t * qd + (size_t)hk * G * hd], G, hd, kv, hd, rows[t].pos + 1, scale);
         }
         matmul(tmp.data(), d, att.data(), T, qd, L.wo.data, L.wo.dtype, d, nullptr, nt);
 #pragma omp parallel for schedule(static) num_threads(nt) if (par_rows)

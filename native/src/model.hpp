@@ -39,29 +39,35 @@ struct Model {
     std::vector<float> inv_freq; // [head_dim/2] RoPE frequencies
     int n_threads = 1;
     DType dtype = DType::F32;
+    bool kv_bf16 = false; // KV caches of this model's sequences hold bf16
 };
 
 bool model_load(Model & m, const std::string & dir, int n_threads, std::string & err);
 
-// One sequence's KV cache: f32, [n_layer][n_head_kv][cap][head_dim] for K and for V (head-major, so attention
-// streams one head's rows contiguously).
-// f32 keeps the engine bit-comparable with the reference and costs 2x bf16 memory; tiny next to weights at our batch sizes.
+// One sequence's KV cache, [n_layer][n_head_kv][cap][head_dim] for K and for V (head-major, so attention streams
+// one head's rows contiguously): f32 by default (exact: the engine stays bit-comparable with its own batch/serial
+// paths), or bf16 (half the memory and the attention reads; K/V rounded to nearest even).
 struct KVSeq {
     int cap = 0, len = 0;
-    std::vector<float> k, v;
+    bool bf16 = false;
+    std::vector<float> k, v;          // f32 cache
+    std::vector<uint16_t> kh, vh;     // bf16 cache
     void * dev = nullptr;                 // CUDA engine: the device cache (K then V) instead of k/v
     void (*dev_free)(void *) = nullptr;
     KVSeq() = default;
     KVSeq(const KVSeq &) = delete;
     KVSeq & operator=(const KVSeq &) = delete;
     ~KVSeq() { if (dev && dev_free) dev_free(dev); }
-    void init(const Config & c, int capacity);
+    void init(const Config & c, int capacity, bool bf16);
     void copy_prefix_from(const Config & c, const KVSeq & src, int n); // shared prefill: copy the prompt's KV
     void swap(KVSeq & o) {
         std::swap(cap, o.cap);
         std::swap(len, o.len);
+        std::swap(bf16, o.bf16);
         k.swap(o.k);
         v.swap(o.v);
+        kh.swap(o.kh);
+        vh.swap(o.vh);
         std::swap(dev, o.dev);
         std::swap(dev_free, o.dev_free);
     }

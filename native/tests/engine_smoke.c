@@ -22,8 +22,9 @@ int main(int argc, char ** argv) {
     float * lps, *logits;
     openrs_sampling_params sp[6];
     int i, q, rc, calls = 0;
-    if (argc < 2) { fprintf(stderr, "usage: engine_smoke MODEL_DIR\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: engine_smoke MODEL_DIR [bf16]\n"); return 2; }
     mp.n_threads = 2;
+    mp.kv_bf16 = argc > 2 && argv[2][0] == 'b'; /* the bf16 KV cache path */
     m = openrs_model_load(argv[1], mp, err, (int32_t)sizeof err);
     if (!m) { fprintf(stderr, "load: %s\n", err); return 1; }
     openrs_model_get_info(m, &info);
@@ -81,7 +82,7 @@ int main(int argc, char ** argv) {
     }
     prompts[3] = info.n_vocab + 5;
     if (openrs_logits(s, prompts, 10, 1, logits) != -1) return 1;
-    printf("engine smoke ok (%s): error path said: %s\n", info.arch, openrs_session_error(s));
+    printf("engine smoke ok (%s, %s KV): error path said: %s\n", info.arch, info.kv_bf16 ? "bf16" : "f32", openrs_session_error(s));
     free(toks);
     free(lps);
     free(logits);

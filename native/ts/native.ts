@@ -62,7 +62,7 @@ function bind(): Bindings {
   const lib = koffi.load(st.path);
   koffi.opaque("openrs_model");
   koffi.opaque("openrs_session");
-  koffi.struct("openrs_model_params", { n_threads: "int32_t", use_cuda: "int32_t" });
+  koffi.struct("openrs_model_params", { n_threads: "int32_t", use_cuda: "int32_t", kv_bf16: "int32_t" });
   const ModelInfo = koffi.struct("openrs_model_info", {
     n_vocab: "int32_t",
     n_embd: "int32_t",
@@ -73,6 +73,7 @@ function bind(): Bindings {
     n_ctx_max: "int32_t",
     dtype: "int32_t",
     on_cuda: "int32_t",
+    kv_bf16: "int32_t",
     arch: koffi.array("char", 48, "String"),
   });
   const SamplingParams = koffi.struct("openrs_sampling_params", {
@@ -161,6 +162,8 @@ export interface ModelInfo {
   dtype: "f32" | "f16" | "bf16";
   /** Where the model runs. */
   device: "cpu" | "cuda";
+  /** KV cache element type (bf16 only on the CPU engine, when asked for). */
+  kvCache: "f32" | "bf16";
 }
 
 export interface NativeModelOptions {
@@ -169,6 +172,8 @@ export interface NativeModelOptions {
   /** "auto" (default): CUDA when the library has it and a device works, else CPU (a CUDA build says why on stderr);
    * "cuda": fail instead of falling back; "cpu": never CUDA. */
   device?: "auto" | "cuda" | "cpu";
+  /** CPU engine KV cache: "f32" (default, exact) or "bf16" (half the memory and attention reads). */
+  kvCache?: "f32" | "bf16";
 }
 
 /** Sampling of one sequence; temperature 0 is greedy. Filters apply as top_k, top_p, min_p. */
@@ -246,6 +251,7 @@ export class NativeModel {
       maxPositions: Number(raw.n_ctx_max),
       dtype: (["f32", "f16", "bf16"] as const)[Number(raw.dtype)],
       device: Number(raw.on_cuda) ? "cuda" : "cpu",
+      kvCache: Number(raw.kv_bf16) ? "bf16" : "f32",
     };
   }
 
@@ -253,7 +259,7 @@ export class NativeModel {
   static async load(dir: string, opts: NativeModelOptions = {}): Promise<NativeModel> {
     const b = bind();
     const err = Buffer.alloc(1024);
-    const h = await callAsync<unknown>(b.fn.load, resolve(dir), { n_threads: opts.threads ?? 0, use_cuda: { cpu: 0, auto: 1, cuda: 2 }[opts.device ?? "auto"] }, err, err.length);
+    const h = await callAsync<unknown>(b.fn.load, resolve(dir), { n_threads: opts.threads ?? 0, use_cuda: { cpu: 0, auto: 1, cuda: 2 }[opts.device ?? "auto"], kv_bf16: opts.kvCache === "bf16" ? 1 : 0 }, err, err.length);
     if (!h) throw new Error(err.toString("utf8", 0, Math.max(0, err.indexOf(0))) || `cannot load ${dir}`);
     return new NativeModel(h, dir);
   }

@@ -20,11 +20,25 @@ interface RefConfig {
   qkNorm: boolean;
 }
 
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+/** x as the engine stores it in a bf16 cache: rounded to f32, then to bf16 (nearest even). */
+export function toBf16(x: number): number {
+  f32[0] = x;
+  const u = u32[0];
+  u32[0] = (((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) << 16) >>> 0;
+  return f32[0];
+}
+
 export class ReferenceModel {
   readonly cfg: RefConfig;
   private readonly w: Map<string, LoadedTensor>;
 
-  constructor(dir: string) {
+  /** kvCache "bf16" rounds every cached K/V value to bf16 (nearest even), as the engine's bf16 cache stores it. */
+  constructor(
+    dir: string,
+    private readonly opts: { kvCache?: "f32" | "bf16" } = {},
+  ) {
     const c = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
     const arch = c.architectures[0] as string;
     this.cfg = {
@@ -108,6 +122,14 @@ export class ReferenceModel {
           const kh = k[t].subarray(h * hd, (h + 1) * hd);
           if (c.qkNorm) kh.set(this.rmsnorm(kh.slice(), this.t(`${p}self_attn.k_norm.weight`)));
           this.rope(kh, t);
+        }
+        if (this.opts.kvCache === "bf16") {
+          k[t].forEach((val, i) => {
+            k[t][i] = toBf16(val);
+          });
+          v[t].forEach((val, i) => {
+            v[t][i] = toBf16(val);
+          });
         }
       }
       // attention: head h reads kv head h / (heads / kvHeads); position t sees 0..t

@@ -32,7 +32,10 @@ export function backendKind(spec: string): "replay" | "openai" | "native" | "tes
 async function openNative(dir: string, opts: BackendOptions): Promise<Backend> {
   const { NativeBackend, NativeBackendError } = await import("./native.js");
   try {
-    return await NativeBackend.open(dir, { threads: typeof opts.threads === "number" ? opts.threads : undefined });
+    return await NativeBackend.open(dir, {
+      threads: typeof opts.threads === "number" ? opts.threads : undefined,
+      kvCache: opts.kvCache === "bf16" ? "bf16" : undefined,
+    });
   } catch (e) {
     throw e instanceof NativeBackendError ? new ModelSpecError(e.message) : e;
   }

@@ -10,6 +10,8 @@ export interface NativeBackendOptions {
   threads?: number;
   /** "auto" uses CUDA when the library was built with it and a device is present, else the CPU (with a notice). */
   device?: "auto" | "cpu" | "cuda";
+  /** CPU engine KV cache dtype (default f32). */
+  kvCache?: "f32" | "bf16";
   /** Most sequences decoding together (default 32). */
   maxBatch?: number;
   /** KV-cache budget in bytes for admitting new problems (CPU default: 40 % of RAM; none on CUDA). */
@@ -45,7 +47,7 @@ export class NativeBackend implements Backend {
     const i = engine.info;
     this.batcher = new ContinuousBatcher(this.session, {
       maxSequences: opts.maxBatch ?? 32,
-      kvBytesPerToken: i.layers * 2 * i.kvHeads * i.headDim * 4,
+      kvBytesPerToken: i.layers * 2 * i.kvHeads * i.headDim * (i.kvCache === "bf16" ? 2 : 4),
       maxKvBytes: opts.maxKvBytes ?? (i.device === "cpu" ? 0.4 * totalmem() : undefined),
     });
   }
@@ -55,7 +57,7 @@ export class NativeBackend implements Backend {
     if (!status.available) throw new NativeBackendError(`--model ${dir}: the native engine is not available (${status.reason}); run npm run build:native`);
     let engine: NativeModel;
     try {
-      engine = await NativeModel.load(dir, { threads: opts.threads, device: opts.device ?? "auto" });
+      engine = await NativeModel.load(dir, { threads: opts.threads, device: opts.device ?? "auto", kvCache: opts.kvCache });
     } catch (e) {
       throw new NativeBackendError(`--model ${dir}: ${(e as Error).message}`);
     }

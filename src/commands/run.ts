@@ -34,9 +34,15 @@ interface RunFlags {
   jobs?: number;
   apiKeyEnv?: string;
   timeoutMs?: number;
+  kvCache?: "f32" | "bf16";
   progress?: boolean;
   quiet?: boolean;
   json?: boolean;
+}
+
+function kvCacheDtype(v: string): "f32" | "bf16" {
+  if (v !== "f32" && v !== "bf16") throw new InvalidArgumentError(`--kv-cache must be f32 or bf16, got ${JSON.stringify(v)}.`);
+  return v;
 }
 
 function number(name: string, min: number, max: number, minOpen = false) {
@@ -115,6 +121,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       concurrency: flags.concurrency,
       ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
       ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
+      ...(flags.kvCache !== undefined ? { kvCache: flags.kvCache } : {}),
       ...(kind === "openai" ? { chat } : {}),
       // A locally rendered prompt already starts with the template's BOS; vLLM/SGLang would add a second one.
       ...(kind === "openai" && !chat && !flags.addSpecialTokens ? { extraBody: { add_special_tokens: false } } : {}),
@@ -183,6 +190,7 @@ function runOptions(cmd: Command): Command {
     .option("-j, --jobs <n>", "grader worker threads (default: min(cores, 4))", positiveInt("--jobs"))
     .option("--api-key-env <name>", "environment variable holding the API key (default OPENAI_API_KEY)")
     .option("--timeout-ms <ms>", "HTTP per-request timeout", positiveInt("--timeout-ms"))
+    .option("--kv-cache <dtype>", "checkpoint directory: KV cache of the CPU engine, f32 (exact, default) or bf16 (half the memory)", kvCacheDtype)
     .option("--progress", "always show the progress bar on stderr (default: when stderr is a TTY)")
     .option("-q, --quiet", "no progress and no closing line on stderr")
     .option("--json", "print the metrics as JSON instead of tables");
