@@ -215,4 +215,54 @@ describe.skipIf(!status.available)(`continuous batching${status.available ? "" :
     expect(peak).toBe(1);
     await batcher.close();
   });
+
+  it("a request submitted right after another resolves still runs (the loop restarts)", async () => {
+    using model = await NativeModel.load(dir, { threads: 1 });
+    using s = model.session();
+    const batcher = new ContinuousBatcher(s);
+    const a = await batcher.submit({ prompt: PROMPTS[1], params: [sp(1, { maxNewTokens: 3 })] });
+    const b = await batcher.submit({ prompt: PROMPTS[1], params: [sp(1, { maxNewTokens: 3 })] }); // same microtask turn
+    expect([...b[0].tokens]).toEqual([...a[0].tokens]);
+    await batcher.close();
+  });
+
+  it("an onToken callback that throws fails its own request only; nothing is left running", async () => {
+    using model = await NativeModel.load(dir, { threads: 1 });
+    using s = model.session();
+    const batcher = new ContinuousBatcher(s);
+    let n = 0;
+    const bad = batcher.submit({
+      prompt: PROMPTS[0],
+      params: [sp(1, { maxNewTokens: 50 }), sp(2, { maxNewTokens: 50 })],
+      onToken: () => {
+        if (++n === 4) throw new Error("boom");
+      },
+    });
+    const good = batcher.submit({ prompt: PROMPTS[1], params: [sp(3, { maxNewTokens: 10 })] });
+    await expect(bad).rejects.toThrow("boom");
+    const [g] = await good;
+    expect([...g.tokens]).toEqual((await alone(model, PROMPTS[1], [sp(3, { maxNewTokens: 10 })]))[0].tokens);
+    expect(s.running).toBe(0);
+    await batcher.close();
+  });
+
+  it("the KV budget counts every sample's first cache (prompt + up to 256 positions), not one prompt", async () => {
+    using model = await NativeModel.load(dir, { threads: 1 });
+    using s = model.session();
+    // 1 byte per position, budget 600: the running request holds 4 + 10 = 14; an 8-sample request needs
+    // 8 x (4 + 10) = 112 -> fits; a 48-sample one (672) must wait until the first finishes.
+    const batcher = new ContinuousBatcher(s, { kvBytesPerToken: 1, maxKvBytes: 600, maxSequences: 64 });
+    let peak = 0;
+    const watch = () => {
+      peak = Math.max(peak, s.running);
+    };
+    const p = (k: number) => Array.from({ length: k }, (_, i) => sp(i, { maxNewTokens: 10 }));
+    await Promise.all([
+      batcher.submit({ prompt: PROMPTS[1], params: p(1), onToken: watch }),
+      batcher.submit({ prompt: PROMPTS[1], params: p(8), onToken: watch }),
+      batcher.submit({ prompt: PROMPTS[1], params: p(48), onToken: watch }),
+    ]);
+    expect(peak).toBe(48); // 48 ran without the 9 others (9 + 48 = 57 would have been seen otherwise)
+    await batcher.close();
+  });
 });

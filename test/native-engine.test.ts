@@ -1,5 +1,5 @@
 // Native CPU engine held to the TS reference: logits, greedy golden, batching/shared-prefill invariance, seeds, teacher forcing.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -308,5 +308,20 @@ describe.skipIf(!status.available)(`native engine vs reference${status.available
       s.close();
       await expect(s.score(PROMPT, 2)).rejects.toThrow(/closed/);
     });
+  });
+
+  it.each([16, 12])("a NaN in the keys makes the logits NaN (head_dim %i: AVX2 and scalar attention alike), not a plausible average", async (headDim) => {
+    const dir = tiny({ arch: "llama", dtype: "F32", heads: 2, kvHeads: 1, headDim, seed: 12 });
+    const file = join(dir, "model.safetensors");
+    const buf = readFileSync(file);
+    const hlen = Number(buf.readBigUInt64LE(0));
+    const header = JSON.parse(buf.subarray(8, 8 + hlen).toString("utf8"));
+    const [begin] = header["model.layers.1.self_attn.k_proj.weight"].data_offsets as number[];
+    buf.writeFloatLE(Number.NaN, 8 + hlen + begin);
+    writeFileSync(file, buf);
+    using model = await NativeModel.load(dir, { threads: 1, device: "cpu" });
+    using s = model.session();
+    const logits = await s.logits(PROMPT.slice(0, 9), 1);
+    expect(logits.every((x) => Number.isNaN(x))).toBe(true);
   });
 });

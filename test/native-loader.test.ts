@@ -152,6 +152,20 @@ const CASES: { why: string; edit: (dir: string) => void; err: RegExp }[] = [
     err: /rope_scaling: type 'dynamic' is not supported \(supported: linear, llama3, yarn\)/,
   },
   {
+    why: "an unsupported rope scaling type is named even when it has no factor (longrope)",
+    edit: editConfig((c) => {
+      c.rope_scaling = { rope_type: "longrope", short_factor: [1], long_factor: [1] };
+    }),
+    err: /rope_scaling: type 'longrope' is not supported/,
+  },
+  {
+    why: "a non-positive yarn attention_factor is refused",
+    edit: editConfig((c) => {
+      c.rope_scaling = { rope_type: "yarn", factor: 4, attention_factor: -1 };
+    }),
+    err: /rope_scaling: attention_factor must be > 0/,
+  },
+  {
     why: "a rope scaling without its parameters names the missing one",
     edit: editConfig((c) => {
       c.rope_scaling = { rope_type: "llama3", factor: 8, low_freq_factor: 1 };

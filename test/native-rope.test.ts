@@ -70,5 +70,6 @@ describe("rope scaling", () => {
     expect(() => ropeParams({ ...base, rope_scaling: { factor: 2 } })).toThrow(/missing rope_type/);
     expect(() => ropeParams({ ...base, rope_scaling: "yarn" })).toThrow(/must be an object/);
     expect(() => ropeParams({ ...base, partial_rotary_factor: 0.5 })).toThrow(/partial_rotary_factor/);
+    expect(() => ropeParams({ ...base, rope_scaling: { rope_type: "yarn", factor: 4, attention_factor: 0 } })).toThrow(/attention_factor must be > 0/);
   });
 });

@@ -313,8 +313,6 @@ static void batch_start(openrs_model * h, Batch & b, const int32_t * prompt, int
                         const openrs_sampling_params * params, std::vector<Event> & ev) {
     const int V = h->m.cfg.n_vocab;
     std::vector<std::unique_ptr<Seq>> seqs(n_samples);
-    int max_new = 0;
-    for (int j = 0; j < n_samples; j++) max_new = std::max(max_new, params[j].max_new_tokens);
     std::vector<float> logits(V);
     for (int j = 0; j < n_samples; j++) {
         seqs[j].reset(new Seq());
@@ -332,47 +330,73 @@ static void batch_start(openrs_model * h, Batch & b, const int32_t * prompt, int
             kv_init(h, seqs[j]->kv, len + std::min(params[j].max_new_tokens, kInitialRoom));
             kv_copy(h, seqs[j]->kv, seqs[0]->kv, len);
         }
+    // Sample every first token before anything joins the batch: a failure here leaves the batch as it was.
+    std::vector<int32_t> toks(n_samples, -1);
+    std::vector<float> lps(n_samples, 0.f);
+    for (int j = 0; j < n_samples; j++)
+        if (seqs[j]->p.max_new_tokens > 0) {
+            toks[j] = sample_token(logits.data(), V, seqs[j]->p, seqs[j]->rng);
+            lps[j] = logprob_of(logits.data(), V, toks[j]);
+        }
+    ev.reserve(ev.size() + n_samples);
     for (int j = 0; j < n_samples; j++) {
-        Seq & q = *seqs[j];
-        if (q.p.max_new_tokens == 0) {
+        if (toks[j] < 0) {
             ev.push_back({first + j, -1, 0.f, OPENRS_FINISH_LENGTH});
             continue;
         }
-        const int32_t tok = sample_token(logits.data(), V, q.p, q.rng);
-        const int32_t fin = advance(q, tok);
-        ev.push_back({first + j, tok, logprob_of(logits.data(), V, tok), fin});
+        const int32_t fin = advance(*seqs[j], toks[j]);
+        ev.push_back({first + j, toks[j], lps[j], fin});
         if (fin == OPENRS_FINISH_NONE) b.running[first + j] = std::move(seqs[j]);
     }
 }
 
 // One decode step: every running sequence advances one token in one forward, so weights stream once per step.
+// All or nothing: if the forward or sampling fails (out of memory, CUDA error), every sequence is left as it was
+// (cache length and RNG restored), so a retry produces exactly what an uninterrupted step would have.
 static void batch_step(openrs_model * h, Batch & b, std::vector<Event> & ev) {
     if (b.running.empty()) return;
     const Model & m = h->m;
     const int V = m.cfg.n_vocab;
     std::vector<BatchRow> rows;
-    std::vector<int> want;
+    std::vector<int> want, lens;
     std::vector<std::pair<int32_t, Seq *>> live;
+    std::vector<Rng> rngs;
     for (auto & [id, q] : b.running) {
         kv_reserve(h, q->kv, q->kv.len + 1);
         rows.push_back({q->last, q->kv.len, &q->kv});
         want.push_back((int)live.size());
         live.push_back({id, q.get()});
+        lens.push_back(q->kv.len);
+        rngs.push_back(q->rng);
     }
-    std::vector<float> blog((size_t)live.size() * V);
-    run_forward(h, rows, want, blog.data());
-    // Sampling and log-softmax over the vocabulary cost ~1 ms per sequence: run them across threads (each sequence
-    // has its own RNG, so this changes nothing), then record them in order.
     const int nl = (int)live.size();
+    std::vector<float> blog((size_t)nl * V);
     std::vector<int32_t> toks(nl);
     std::vector<float> lps(nl);
+    ev.reserve(ev.size() + nl);
+    try {
+        run_forward(h, rows, want, blog.data());
+        // Sampling and log-softmax over the vocabulary cost ~1 ms per sequence: run them across threads (each
+        // sequence has its own RNG, so this changes nothing). An exception must not leave an OpenMP region.
+        bool failed = false;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(m.n_threads) if (m.n_threads > 1 && nl > 1)
-    for (int i = 0; i < nl; i++) {
-        const float * lg = &blog[(size_t)i * V];
-        toks[i] = sample_token(lg, V, live[i].second->p, live[i].second->rng);
-        lps[i] = logprob_of(lg, V, toks[i]);
+        for (int i = 0; i < nl; i++) {
+            try {
+                const float * lg = &blog[(size_t)i * V];
+                toks[i] = sample_token(lg, V, live[i].second->p, rngs[i]);
+                lps[i] = logprob_of(lg, V, toks[i]);
+            } catch (...) {
+#pragma omp atomic write
+                failed = true;
+            }
+        }
+        if (failed) throw std::bad_alloc();
+    } catch (...) {
+        for (int i = 0; i < nl; i++) live[i].second->kv.len = lens[i];
+        throw;
     }
     for (int i = 0; i < nl; i++) {
+        live[i].second->rng = rngs[i];
         const int32_t fin = advance(*live[i].second, toks[i]);
         ev.push_back({live[i].first, toks[i], lps[i], fin});
         if (fin != OPENRS_FINISH_NONE) b.running.erase(live[i].first);
@@ -478,7 +502,7 @@ int32_t openrs_step(openrs_session * s, int32_t capacity, int32_t * out_ids, int
     Batch & b = session_batch(s);
     if (b.running.empty()) return 0;
     if (!out_ids || !out_tokens || !out_logprobs || !out_finish) return fail(s, "openrs_step: NULL argument");
-    if ((size_t)capacity < b.running.size())
+    if (capacity < 0 || (size_t)capacity < b.running.size())
         return fail(s, "openrs_step: capacity " + std::to_string(capacity) + " < " + std::to_string(b.running.size()) + " running sequences");
     try {
         std::vector<Event> ev;

@@ -156,9 +156,9 @@ void axpy_f32(float * y, float a, const float * x, int n) {
 }
 
 // exp for x <= 0 (softmax after subtracting the max): Cephes' expf polynomial with ln2 split, ~1 ulp; inputs below
-// -87 are clamped (e^-87 ~ 1.6e-38 is zero next to the max's 1).
+// -87 are clamped (e^-87 ~ 1.6e-38 is zero next to the max's 1); NaN stays NaN.
 OPENRS_AVX2 static inline __m256 exp_avx2(__m256 x) {
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.f));
+    x = _mm256_max_ps(_mm256_set1_ps(-87.f), x); // operand order: a NaN x comes through (maxps returns its 2nd operand)
     __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
     x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
@@ -202,13 +202,14 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
     thread_local std::vector<float> mxs;
     mxs.assign(G, -INFINITY);
     float * mx = mxs.data();
+    __m256 bad = _mm256_setzero_ps(); // any NaN score
     int p = 0;
     // Scores, 8 positions x one head at a time: 8 independent dot chains (enough to hide FMA latency), then one
     // transpose-and-add reduction of the 8 rows.
     const int lines = (hd * esz + 63) / 64;
     for (; p + 8 <= n; p += 8) {
         const int64_t k0 = (int64_t)p * stride;
-        // The cache is strided (other KV heads in between) and cold: fetch the rows 16 ahead explicitly.
+        // The cache is cold (other sequences and layers ran since): fetch the rows 16 ahead explicitly.
         if (p + 24 <= n)
             for (int j = 16; j < 24; j++)
                 for (int c = 0; c < lines; c++) _mm_prefetch((const char *)k + (k0 + j * stride) * esz + 64 * c, _MM_HINT_T0);
@@ -227,6 +228,7 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
             const __m256 lo = _mm256_permute2f128_ps(h0123, h4567, 0x20), hi = _mm256_permute2f128_ps(h0123, h4567, 0x31);
             const __m256 s8 = _mm256_mul_ps(_mm256_add_ps(lo, hi), _mm256_set1_ps(scale));
             _mm256_storeu_ps(sc + (int64_t)g * n + p, s8);
+            bad = _mm256_or_ps(bad, _mm256_cmp_ps(s8, s8, _CMP_UNORD_Q));
             mx[g] = std::max(mx[g], hmax4(_mm_max_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1))));
         }
     }
@@ -235,8 +237,17 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
             __m256 a = _mm256_setzero_ps();
             for (int c = 0; c < nc; c++) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + (int64_t)g * hd + 8 * c), kv8<KT>(k, (int64_t)p * stride + 8 * c), a);
             sc[(int64_t)g * n + p] = hsum(a) * scale;
+            if (std::isnan(sc[(int64_t)g * n + p])) bad = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
             mx[g] = std::max(mx[g], sc[(int64_t)g * n + p]);
         }
+    // A NaN or infinite score (a broken model) makes the output NaN, as the scalar path and the CUDA kernel do,
+    // rather than a plausible average.
+    bool broken = _mm256_movemask_ps(bad) != 0;
+    for (int g = 0; g < G; g++) broken |= !std::isfinite(mx[g]);
+    if (broken) {
+        for (int i = 0; i < G * hd; i++) out[i] = NAN;
+        return;
+    }
     // Softmax weights (unnormalised) per head.
     thread_local std::vector<float> inv_buf;
     inv_buf.resize(G);

@@ -56,6 +56,10 @@ static bool parse_rope(const Json & j, Config & c, std::string & err) {
         if (!t || t->kind == Json::Null) t = rs->get("type");
         if (!t || t->kind != Json::String) { err = std::string(where) + ": missing rope_type"; return false; }
         const std::string type = t->str;
+        if (type != "default" && type != "linear" && type != "llama3" && type != "yarn") {
+            err = std::string(where) + ": type '" + type + "' is not supported (supported: linear, llama3, yarn)";
+            return false;
+        }
         double factor = 0;
         if (type != "default" && !get_num(*rs, "factor", factor, err, where, true)) return false;
         if (type != "default" && !(factor > 0)) { err = std::string(where) + ": factor must be > 0"; return false; }
@@ -90,7 +94,11 @@ static bool parse_rope(const Json & j, Config & c, std::string & err) {
             if (beta_fast == 0) beta_fast = 32;
             if (beta_slow == 0) beta_slow = 1;
             auto mscale = [](double scale, double m) { return scale <= 1 ? 1.0 : 0.1 * m * std::log(scale) + 1.0; };
-            attn = af >= 0 ? af : (ms != 0 && ms_all != 0 ? mscale(factor, ms) / mscale(factor, ms_all) : mscale(factor, 1));
+            if (auto a = rs->get("attention_factor"); a && a->kind == Json::Number && !(af > 0)) {
+                err = std::string(where) + ": attention_factor must be > 0";
+                return false;
+            }
+            attn = af > 0 ? af : (ms != 0 && ms_all != 0 ? mscale(factor, ms) / mscale(factor, ms_all) : mscale(factor, 1));
             bool truncate = true;
             if (auto tr = rs->get("truncate"); tr && tr->kind == Json::Bool) truncate = tr->b;
             auto corr_dim = [&](double rot) { return dim * std::log(orig / (rot * 2 * M_PI)) / (2 * std::log(theta)); };

@@ -74,6 +74,7 @@ int main(int argc, char ** argv) {
         for (i = 0; i < 5; i++) events += openrs_step(s, 8, eid, etk, elp, efn);
         if (openrs_seq_start(s, prompts + 6, 600, 1, bp, ids, tk, lp, fn) != 0) return 1;
         if (openrs_step(s, 1, eid, etk, elp, efn) != -1) { fprintf(stderr, "step: capacity 1 < 4 running accepted\n"); return 1; }
+        if (openrs_step(s, -1, eid, etk, elp, efn) != -1) { fprintf(stderr, "step: capacity -1 accepted\n"); return 1; }
         if (openrs_seq_stop(s, 1) != 1 || openrs_seq_stop(s, 1) != 0) return 1;
         while ((n = openrs_step(s, 8, eid, etk, elp, efn)) > 0 && openrs_seq_running(s) > 1) { events += n; steps++; }
         if (n < 0 || openrs_seq_running(s) != 1) { fprintf(stderr, "batch: %d running after %d steps\n", openrs_seq_running(s), steps); return 1; }

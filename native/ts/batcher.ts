@@ -6,11 +6,24 @@ export interface BatcherOptions {
   /** Most sequences decoding at once; a request with more samples than this runs alone. Default 32. */
   maxSequences?: number;
   /**
-   * KV-cache bytes one cached token costs (layers x 2 x kv heads x head dim x 4 for the f32 cache); with maxKvBytes,
-   * no new request is admitted while the running sequences' caches exceed the budget.
+   * KV-cache bytes one cached position costs (layers x 2 x kv heads x head dim x 4 for the f32 cache); with
+   * maxKvBytes, a request is admitted only while the caches the engine has allocated (tracked as it allocates them:
+   * prompt + up to 256 positions, doubling as a sequence grows) plus the new request's first caches fit the budget.
+   * Running sequences still grow past it: the budget governs admission, not preemption.
    */
   kvBytesPerToken?: number;
   maxKvBytes?: number;
+  /** The model's max_position_embeddings (caches never grow past it). */
+  maxPositions?: number;
+}
+
+/** The engine's first cache for a sequence (api.cpp kInitialRoom) and its doubling growth, in positions. */
+const INITIAL_ROOM = 256;
+function firstCap(prompt: number, maxNew: number): number {
+  return prompt + Math.min(Math.max(1, maxNew), INITIAL_ROOM);
+}
+function grownCap(cap: number, need: number, max: number): number {
+  return need <= cap ? cap : Math.min(max, Math.max(need, cap * 2));
 }
 
 export interface BatchRequest {
@@ -24,6 +37,8 @@ export interface BatchRequest {
 
 interface Job {
   req: BatchRequest;
+  /** Cache positions the engine holds for each sample (0 once finished). */
+  caps: number[];
   tokens: number[][];
   logprobs: number[][];
   finish: (GeneratedSequence["finish"] | null)[];
@@ -42,6 +57,9 @@ export class ContinuousBatcher {
   private readonly live = new Map<number, { job: Job; sample: number }>();
   private readonly jobs = new Set<Job>();
   private loop: Promise<void> | null = null;
+  /** Set while run() is inside its loop; cleared synchronously when it leaves, so a submit right after a
+   * resolution (before the loop promise settles) starts a new loop instead of waiting for nothing. */
+  private looping = false;
   private closed = false;
   private readonly maxSequences: number;
   /** Steps run and sequences decoded in them, for rate reporting. */
@@ -66,6 +84,7 @@ export class ContinuousBatcher {
         tokens: Array.from({ length: n }, () => []),
         logprobs: Array.from({ length: n }, () => []),
         finish: new Array(n).fill(null),
+        caps: new Array(n).fill(0),
         ids: [],
         left: n,
         resolve,
@@ -73,9 +92,10 @@ export class ContinuousBatcher {
       };
       this.queue.push(job);
       this.jobs.add(job);
-      this.loop ??= this.run().finally(() => {
-        this.loop = null;
-      });
+      if (!this.looping) {
+        this.looping = true;
+        this.loop = this.run();
+      }
     });
   }
 
@@ -86,9 +106,9 @@ export class ContinuousBatcher {
     await this.loop;
   }
 
-  private cachedTokens(): number {
+  private allocated(): number {
     let n = 0;
-    for (const { job, sample } of this.live.values()) n += job.req.prompt.length + job.tokens[sample].length;
+    for (const job of this.jobs) for (const c of job.caps) n += c;
     return n;
   }
 
@@ -96,7 +116,9 @@ export class ContinuousBatcher {
     if (this.live.size === 0) return true;
     if (this.live.size + job.req.params.length > this.maxSequences) return false;
     const { kvBytesPerToken: per, maxKvBytes: max } = this.opts;
-    return !(per && max && (this.cachedTokens() + job.req.prompt.length) * per > max);
+    if (!per || !max) return true;
+    const first = job.req.params.reduce((a, p) => a + firstCap(job.req.prompt.length, p.maxNewTokens), 0);
+    return (this.allocated() + first) * per <= max;
   }
 
   private fail(job: Job, e: unknown): void {
@@ -115,13 +137,22 @@ export class ContinuousBatcher {
   }
 
   private record(job: Job, sample: number, ev: StepEvent): void {
+    if (!this.jobs.has(job)) return;
     if (ev.token >= 0) {
       job.tokens[sample].push(ev.token);
       job.logprobs[sample].push(ev.logprob);
-      job.req.onToken?.(sample, ev.token);
+      // The next step needs room for this token's position.
+      job.caps[sample] = grownCap(job.caps[sample], job.req.prompt.length + job.tokens[sample].length, this.opts.maxPositions ?? Number.POSITIVE_INFINITY);
+      try {
+        job.req.onToken?.(sample, ev.token);
+      } catch (e) {
+        this.fail(job, e); // a throwing callback ends its own request only
+        return;
+      }
     }
     if (ev.finish) {
       job.finish[sample] = ev.finish;
+      job.caps[sample] = 0;
       this.live.delete(ev.id);
       if (--job.left === 0 && this.jobs.delete(job))
         job.resolve(
@@ -137,6 +168,16 @@ export class ContinuousBatcher {
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.loopBody();
+    } catch (e) {
+      // Nothing may escape: a rejected loop would be an unhandled rejection and strand every request.
+      for (const job of [...this.jobs]) this.fail(job, e);
+      this.looping = false;
+    }
+  }
+
+  private async loopBody(): Promise<void> {
     while (!this.closed && (this.queue.length > 0 || this.live.size > 0)) {
       for (const job of [...this.jobs]) if (job.req.signal?.aborted) this.fail(job, abortError(job.req.signal));
       // Admit whole requests in arrival order while the batch has room.
@@ -153,6 +194,7 @@ export class ContinuousBatcher {
           job.ids = first.map((e) => e.id);
           first.forEach((e, j) => {
             if (!e.finish) this.live.set(e.id, { job, sample: j });
+            job.caps[j] = e.token >= 0 ? firstCap(job.req.prompt.length, job.req.params[j].maxNewTokens) : 0;
           });
           for (const [j, e] of first.entries()) this.record(job, j, e);
         } catch (e) {
@@ -169,11 +211,19 @@ export class ContinuousBatcher {
       }
       this.stats.steps++;
       this.stats.rows += evs.length;
+      if (evs.length === 0 && this.live.size > 0) {
+        // The engine runs nothing we still wait for (stopped behind our back): fail rather than spin.
+        const e = new Error(`the native batch lost ${this.live.size} running sequences`);
+        for (const { job } of [...this.live.values()]) this.fail(job, e);
+        continue;
+      }
       for (const ev of evs) {
         const at = this.live.get(ev.id);
         if (at) this.record(at.job, at.sample, ev);
         else if (!ev.finish) this.session.stop(ev.id); // its request failed while this step ran
       }
     }
+    // Synchronously after the last resolution, before its awaiting caller runs: a submit from there starts a new loop.
+    this.looping = false;
   }
 }

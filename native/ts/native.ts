@@ -422,10 +422,14 @@ export class NativeSession {
     return Number(bind().fn.seqStop(this.handle, id)) === 1;
   }
 
-  /** Sequences running in this session's batch. */
+  /** Sequences running in this session's batch (as of the last call if one is in flight: the engine's count is
+   * not read while a worker thread may be changing it). */
   get running(): number {
-    return this.closed || !this.handle ? 0 : Number(bind().fn.seqRunning(this.handle));
+    if (this.closed || !this.handle) return 0;
+    if (!this.busy) this.lastRunning = Number(bind().fn.seqRunning(this.handle));
+    return this.lastRunning;
   }
+  private lastRunning = 0;
 
   /** Teacher forcing: log p(tokens[i] | tokens[<i]) for i in [nPrompt, tokens.length). */
   async score(tokens: Int32Array | number[], nPrompt: number): Promise<Float32Array> {

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RopeParams, ropeParams } from "./rope.js";
-import { type LoadedTensor, readSafetensors } from "./safetensors.js";
+import { fromBf16, type LoadedTensor, readSafetensors, toBf16 } from "./safetensors.js";
 
 interface RefConfig {
   arch: string;
@@ -18,16 +18,6 @@ interface RefConfig {
   tied: boolean;
   qkvBias: boolean;
   qkNorm: boolean;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-/** x as the engine stores it in a bf16 cache: rounded to f32, then to bf16 (nearest even). */
-export function toBf16(x: number): number {
-  f32[0] = x;
-  const u = u32[0];
-  u32[0] = (((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) << 16) >>> 0;
-  return f32[0];
 }
 
 export class ReferenceModel {
@@ -125,10 +115,10 @@ export class ReferenceModel {
         }
         if (this.opts.kvCache === "bf16") {
           k[t].forEach((val, i) => {
-            k[t][i] = toBf16(val);
+            k[t][i] = fromBf16(toBf16(val)); // as the engine's bf16 cache stores it
           });
           v[t].forEach((val, i) => {
-            v[t][i] = toBf16(val);
+            v[t][i] = fromBf16(toBf16(val));
           });
         }
       }

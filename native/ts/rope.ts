@@ -72,6 +72,7 @@ export function ropeParams(config: Cfg): RopeParams {
     const orig = num(s, "original_max_position_embeddings", where, num(config, "max_position_embeddings", "config.json", 32768));
     const mscale = (scale: number, m = 1) => (scale <= 1 ? 1 : 0.1 * m * Math.log(scale) + 1);
     let attentionFactor = s.attention_factor === undefined || s.attention_factor === null ? undefined : num(s, "attention_factor", where);
+    if (attentionFactor !== undefined && !(attentionFactor > 0)) throw new Error(`${where}: attention_factor must be > 0`);
     if (attentionFactor === undefined) {
       const m = s.mscale === undefined || s.mscale === null ? 0 : num(s, "mscale", where);
       const mAll = s.mscale_all_dim === undefined || s.mscale_all_dim === null ? 0 : num(s, "mscale_all_dim", where);

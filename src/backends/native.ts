@@ -48,6 +48,7 @@ export class NativeBackend implements Backend {
     this.batcher = new ContinuousBatcher(this.session, {
       maxSequences: opts.maxBatch ?? 32,
       kvBytesPerToken: i.layers * 2 * i.kvHeads * i.headDim * (i.kvCache === "bf16" ? 2 : 4),
+      maxPositions: i.maxPositions,
       maxKvBytes: opts.maxKvBytes ?? (i.device === "cpu" ? 0.4 * totalmem() : undefined),
     });
   }
