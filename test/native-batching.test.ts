@@ -265,4 +265,27 @@ describe.skipIf(!status.available)(`continuous batching${status.available ? "" :
     expect(peak).toBe(48); // 48 ran without the 9 others (9 + 48 = 57 would have been seen otherwise)
     await batcher.close();
   });
+
+  it("over the KV budget the youngest request is preempted and restarts; both still get their lone results, streamed once", async () => {
+    using model = await NativeModel.load(dir, { threads: 2 });
+    using s = model.session();
+    // 1 byte per position, budget 600: both 4-token requests start (260 + 260); at 256 tokens the older one's cache
+    // doubles (520 + 260 > 600), so the younger is stopped and rerun after the older finishes.
+    const batcher = new ContinuousBatcher(s, { kvBytesPerToken: 1, maxKvBytes: 600, maxPositions: 2048 });
+    const pA = [sp(1, { maxNewTokens: 300 })];
+    const pB = [sp(2, { maxNewTokens: 300 })];
+    const streamB: number[] = [];
+    const [a, b] = await Promise.all([
+      batcher.submit({ prompt: PROMPTS[1], params: pA }),
+      batcher.submit({ prompt: PROMPTS[3], params: pB, onToken: (_j, t) => streamB.push(t) }),
+    ]);
+    expect(batcher.stats.preemptions).toBe(1);
+    expect([...a[0].tokens]).toEqual((await alone(model, PROMPTS[1], pA))[0].tokens);
+    const wantB = (await alone(model, PROMPTS[3], pB))[0];
+    expect([...b[0].tokens]).toEqual(wantB.tokens);
+    expect([...b[0].logprobs]).toEqual(wantB.logprobs);
+    expect(streamB).toEqual(wantB.tokens);
+    expect(s.running).toBe(0);
+    await batcher.close();
+  });
 });

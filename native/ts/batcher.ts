@@ -9,7 +9,9 @@ export interface BatcherOptions {
    * KV-cache bytes one cached position costs (layers x 2 x kv heads x head dim x 4 for the f32 cache); with
    * maxKvBytes, a request is admitted only while the caches the engine has allocated (tracked as it allocates them:
    * prompt + up to 256 positions, doubling as a sequence grows) plus the new request's first caches fit the budget.
-   * Running sequences still grow past it: the budget governs admission, not preemption.
+   * When running sequences grow past it, the youngest request is preempted: its sequences are stopped and it goes
+   * back to the front of the queue to start over. Generation is deterministic per seed and independent of the
+   * batch, so it regenerates exactly the same tokens (onToken is not called again for tokens it already saw).
    */
   kvBytesPerToken?: number;
   maxKvBytes?: number;
@@ -39,6 +41,8 @@ interface Job {
   req: BatchRequest;
   /** Cache positions the engine holds for each sample (0 once finished). */
   caps: number[];
+  /** Tokens already passed to onToken per sample (kept across a preemption, so none is reported twice). */
+  emitted: number[];
   tokens: number[][];
   logprobs: number[][];
   finish: (GeneratedSequence["finish"] | null)[];
@@ -63,7 +67,7 @@ export class ContinuousBatcher {
   private closed = false;
   private readonly maxSequences: number;
   /** Steps run and sequences decoded in them, for rate reporting. */
-  readonly stats = { steps: 0, rows: 0, prefills: 0 };
+  readonly stats = { steps: 0, rows: 0, prefills: 0, preemptions: 0 };
 
   constructor(
     private readonly session: NativeSession,
@@ -85,6 +89,7 @@ export class ContinuousBatcher {
         logprobs: Array.from({ length: n }, () => []),
         finish: new Array(n).fill(null),
         caps: new Array(n).fill(0),
+        emitted: new Array(n).fill(0),
         ids: [],
         left: n,
         resolve,
@@ -121,6 +126,28 @@ export class ContinuousBatcher {
     return (this.allocated() + first) * per <= max;
   }
 
+  /** Over the KV budget with more than one request running: send the youngest back to the queue to start over. */
+  private preemptOverBudget(): void {
+    const { kvBytesPerToken: per, maxKvBytes: max } = this.opts;
+    if (!per || !max) return;
+    while (this.allocated() * per > max) {
+      const running = [...new Set([...this.live.values()].map((x) => x.job))]; // admission order
+      if (running.length <= 1) return; // a request alone always runs
+      const victim = running[running.length - 1];
+      for (const id of victim.ids)
+        if (this.live.delete(id)) this.session.stop(id);
+      const n = victim.req.params.length;
+      victim.tokens = Array.from({ length: n }, () => []);
+      victim.logprobs = Array.from({ length: n }, () => []);
+      victim.finish = new Array(n).fill(null);
+      victim.caps = new Array(n).fill(0);
+      victim.ids = [];
+      victim.left = n;
+      this.queue.unshift(victim);
+      this.stats.preemptions++;
+    }
+  }
+
   private fail(job: Job, e: unknown): void {
     if (!this.jobs.delete(job)) return;
     const q = this.queue.indexOf(job);
@@ -143,11 +170,14 @@ export class ContinuousBatcher {
       job.logprobs[sample].push(ev.logprob);
       // The next step needs room for this token's position.
       job.caps[sample] = grownCap(job.caps[sample], job.req.prompt.length + job.tokens[sample].length, this.opts.maxPositions ?? Number.POSITIVE_INFINITY);
-      try {
-        job.req.onToken?.(sample, ev.token);
-      } catch (e) {
-        this.fail(job, e); // a throwing callback ends its own request only
-        return;
+      if (job.tokens[sample].length > job.emitted[sample]) {
+        job.emitted[sample] = job.tokens[sample].length;
+        try {
+          job.req.onToken?.(sample, ev.token);
+        } catch (e) {
+          this.fail(job, e); // a throwing callback ends its own request only
+          return;
+        }
       }
     }
     if (ev.finish) {
@@ -222,6 +252,7 @@ export class ContinuousBatcher {
         if (at) this.record(at.job, at.sample, ev);
         else if (!ev.finish) this.session.stop(ev.id); // its request failed while this step ran
       }
+      this.preemptOverBudget();
     }
     // Synchronously after the last resolution, before its awaiting caller runs: a submit from there starts a new loop.
     this.looping = false;
