@@ -2,7 +2,7 @@
 // and latency of `grade` in-thread on realistic completions, GraderPool scaling from 1 to 2 workers, and the
 // accuracy of the verdicts against the known expected answers, printed beside the targets and the machine.
 import { availableParallelism, cpus } from "node:os";
-import { intInRange } from "./cli-common.js";
+import { intInRange, runScript } from "./cli-common.js";
 import Table from "cli-table3";
 import { Command } from "commander";
 import { grade } from "../grading/grade.js";
@@ -137,12 +137,4 @@ async function main(): Promise<number> {
   return opts.strict && missed.length > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exitCode = 1;
-  },
-);
+runScript(main);

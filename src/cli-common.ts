@@ -42,3 +42,16 @@ export interface CommandContext {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }
+
+/** Runs a script's main and sets the exit code it returns; a crash prints its stack and exits 1. */
+export function runScript(main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
+}

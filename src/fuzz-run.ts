@@ -2,7 +2,7 @@
 // plus n seeded fuzz inputs through the GraderPool and reports crashes, over-budget grades and latency.
 // Exits 1 when any input crashed (threw, lost, or killed its worker) or ran over the time budget.
 import { writeFileSync } from "node:fs";
-import { intInRange } from "./cli-common.js";
+import { intInRange, runScript } from "./cli-common.js";
 import { availableParallelism, cpus } from "node:os";
 import { Command } from "commander";
 import { ALL_SUITES, findDataDir, loadSuite } from "../benchmarks/data.js";
@@ -130,12 +130,4 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    process.exitCode = 1;
-  },
-);
+runScript(main);

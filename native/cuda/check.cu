@@ -12,6 +12,22 @@ using namespace openrs_cuda;
 
 static uint64_t rs = 12345;
 static float rnd() { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return (float)((rs >> 11) * (1.0 / 9007199254740992.0)) * 2.f - 1.f; }
+// Milliseconds for `iters` launches of f on the default stream, timed with CUDA events.
+template <class F> static float time_ms(int iters, F f) {
+    cudaEvent_t a, b;
+    cudaEventCreate(&a);
+    cudaEventCreate(&b);
+    cudaEventRecord(a);
+    for (int i = 0; i < iters; i++) f();
+    cudaEventRecord(b);
+    cudaEventSynchronize(b);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, a, b);
+    cudaEventDestroy(a);
+    cudaEventDestroy(b);
+    return ms;
+}
+
 static float bf(float x) { return __bfloat162float(__float2bfloat16(x)); }
 
 template <class T> static T * dev(const std::vector<T> & h) {
@@ -53,11 +69,7 @@ static void check_gemm(int M, int N, int K) {
     char what[96];
     snprintf(what, sizeof what, "gemm_bf16 mma %dx%dx%d", M, N, K);
     report(what, err, 2e-3);
-    cudaEvent_t a, b; cudaEventCreate(&a); cudaEventCreate(&b);
-    cudaEventRecord(a);
-    for (int i = 0; i < 10; i++) gemm_bf16(dY, dX, dW, dB, M, N, K, 0);
-    cudaEventRecord(b); cudaEventSynchronize(b);
-    float ms; cudaEventElapsedTime(&ms, a, b);
+    const float ms = time_ms(10, [&] { gemm_bf16(dY, dX, dW, dB, M, N, K, 0); });
     printf("  %.1f TFLOP/s\n", 2.0 * M * N * K * 10 / (ms / 1e3) / 1e12);
     cudaFree(dX); cudaFree(dW); cudaFree(dB); cudaFree(dY);
 }
@@ -82,11 +94,7 @@ static void check_gemv(int T, int N, int K) {
     char what[96];
     snprintf(what, sizeof what, "gemv_bf16 T=%d %dx%d", T, N, K);
     report(what, err, 1e-3);
-    cudaEvent_t a, b; cudaEventCreate(&a); cudaEventCreate(&b);
-    cudaEventRecord(a);
-    for (int i = 0; i < 20; i++) gemv_bf16(dY, dX, dW, nullptr, T, N, K, 0);
-    cudaEventRecord(b); cudaEventSynchronize(b);
-    float ms; cudaEventElapsedTime(&ms, a, b);
+    const float ms = time_ms(20, [&] { gemv_bf16(dY, dX, dW, nullptr, T, N, K, 0); });
     printf("  %.0f GB/s weight read\n", 2.0 * N * K * 20 / (ms / 1e3) / 1e9);
     cudaFree(dX); cudaFree(dW); cudaFree(dY);
 }

@@ -97,7 +97,7 @@ Engine * engine_create(const Model & m, std::string & err) {
     e->c = m.cfg;
     bool ok = cudaStreamCreate(&e->stream) == cudaSuccess && upload_mat(e, e->embed, m.embed, err) &&
               upload_vec(e, &e->final_norm, m.final_norm, err) &&
-              upload_vec(e, &e->inv_freq, m.inv_freq, err);
+              upload_vec(e, &e->inv_freq, m.cfg.rope_inv_freq, err);
     if (ok) {
         if (m.cfg.tied) e->lm_head = e->embed;
         else ok = upload_mat(e, e->lm_head, m.lm_head, err);

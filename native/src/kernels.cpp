@@ -174,20 +174,13 @@ OPENRS_AVX2 static inline __m256 exp_avx2(__m256 x) {
 }
 
 // o[0 .. 8*CW) += sum over rows r < n of w[r] * vr[r * stride ..]
-// 8 cache elements as f32 (bf16: exact widening).
-template <DType KT>
-OPENRS_AVX2 static inline __m256 kv8(const void * p, int64_t i) {
-    if constexpr (KT == DType::F32) return _mm256_loadu_ps((const float *)p + i);
-    else return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)((const uint16_t *)p + i))), 16));
-}
-
 template <int CW, DType KT>
 OPENRS_AVX2 static inline void weighted_rows(float * o, const float * w, int n, const void * vr, int64_t stride) {
     __m256 acc[CW];
     for (int j = 0; j < CW; j++) acc[j] = _mm256_loadu_ps(o + 8 * j);
     for (int r = 0; r < n; r++) {
         const __m256 wr = _mm256_broadcast_ss(w + r);
-        for (int j = 0; j < CW; j++) acc[j] = _mm256_fmadd_ps(wr, kv8<KT>(vr, r * stride + 8 * j), acc[j]);
+        for (int j = 0; j < CW; j++) acc[j] = _mm256_fmadd_ps(wr, load8(vr, KT, r * stride + 8 * j), acc[j]);
     }
     for (int j = 0; j < CW; j++) _mm256_storeu_ps(o + 8 * j, acc[j]);
 }
@@ -219,7 +212,7 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
             for (int j = 0; j < 8; j++) a[j] = _mm256_setzero_ps();
             for (int c = 0; c < nc; c++) {
                 const __m256 qv = _mm256_loadu_ps(qg + 8 * c);
-                for (int j = 0; j < 8; j++) a[j] = _mm256_fmadd_ps(qv, kv8<KT>(k, k0 + j * stride + 8 * c), a[j]);
+                for (int j = 0; j < 8; j++) a[j] = _mm256_fmadd_ps(qv, load8(k, KT, k0 + j * stride + 8 * c), a[j]);
             }
             // hadd tree: lane j of the result is the sum of a[j]'s 8 lanes.
             const __m256 h01 = _mm256_hadd_ps(a[0], a[1]), h23 = _mm256_hadd_ps(a[2], a[3]);
@@ -235,7 +228,7 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
     for (; p < n; p++)
         for (int g = 0; g < G; g++) {
             __m256 a = _mm256_setzero_ps();
-            for (int c = 0; c < nc; c++) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + (int64_t)g * hd + 8 * c), kv8<KT>(k, (int64_t)p * stride + 8 * c), a);
+            for (int c = 0; c < nc; c++) a = _mm256_fmadd_ps(_mm256_loadu_ps(q + (int64_t)g * hd + 8 * c), load8(k, KT, (int64_t)p * stride + 8 * c), a);
             sc[(int64_t)g * n + p] = hsum(a) * scale;
             if (std::isnan(sc[(int64_t)g * n + p])) bad = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
             mx[g] = std::max(mx[g], sc[(int64_t)g * n + p]);

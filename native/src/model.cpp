@@ -236,7 +236,6 @@ bool model_load(Model & m, const std::string & dir, int n_threads, std::string &
             return false;
     }
     m.dtype = m.layers.empty() ? m.embed.dtype : m.layers[0].wq.dtype;
-    m.inv_freq = c.rope_inv_freq;
     return true;
 }
 
@@ -304,7 +303,7 @@ void forward(const Model & m, const std::vector<BatchRow> & rows, const std::vec
     std::vector<float> rc((size_t)T * hd / 2), rs((size_t)T * hd / 2);
     for (int t = 0; t < T; t++)
         for (int i = 0; i < hd / 2; i++) {
-            const float a = (float)rows[t].pos * m.inv_freq[i];
+            const float a = (float)rows[t].pos * c.rope_inv_freq[i];
             rc[(size_t)t * hd / 2 + i] = std::cos(a) * c.rope_attn_factor;
             rs[(size_t)t * hd / 2 + i] = std::sin(a) * c.rope_attn_factor;
         }

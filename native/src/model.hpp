@@ -36,7 +36,6 @@ struct Model {
     Mat embed, lm_head;
     std::vector<float> final_norm;
     std::vector<Layer> layers;
-    std::vector<float> inv_freq; // [head_dim/2] RoPE frequencies
     int n_threads = 1;
     DType dtype = DType::F32;
     bool kv_bf16 = false; // KV caches of this model's sequences hold bf16
