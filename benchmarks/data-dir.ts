@@ -49,3 +49,14 @@ export function resolvePullDir(flag?: string, env: NodeJS.ProcessEnv = process.e
   if (fromEnv !== undefined && fromEnv !== "") return { dir: resolve(fromEnv), origin: "OPENRS_DATA_DIR" };
   return { dir: defaultCacheDir(env), origin: "cache" };
 }
+
+/**
+ * The folder the benchmark data is known to be in without a download: OPENRS_DATA_DIR when set, else
+ * ../shared/benchmarks when it holds the suites; null otherwise (tests that need real data skip on null).
+ */
+export function findDataDir(env: NodeJS.ProcessEnv = process.env): string | null {
+  const fromEnv = env.OPENRS_DATA_DIR;
+  if (fromEnv !== undefined && fromEnv !== "") return resolve(fromEnv);
+  const shared = sharedDataDir();
+  return shared && existsSync(join(shared, "math500.jsonl")) ? shared : null;
+}

@@ -1,8 +1,6 @@
 // Public entry point of the benchmarks library: suite registry, data loading and download, prompt and its hash.
-export type { Problem, SuiteConfig } from "./types.js";
+export type { BenchmarkRow, Problem, SuiteConfig } from "./types.js";
 export type { SuiteSource } from "./source.js";
-export { ALL_SUITES, findDataDir, loadSuite } from "./data.js";
-export type { BenchmarkRow } from "./data.js";
 export {
   getSource,
   getSuite,
@@ -15,7 +13,7 @@ export {
 } from "./registry.js";
 export { BenchmarkDataError, goldOf, loadProblems, readSuiteRows, suiteFile } from "./load.js";
 export type { LoadOptions } from "./load.js";
-export { defaultCacheDir, resolveDataDir, resolvePullDir, sharedDataDir } from "./data-dir.js";
+export { defaultCacheDir, findDataDir, resolveDataDir, resolvePullDir, sharedDataDir } from "./data-dir.js";
 export type { DataDir, DataDirOrigin } from "./data-dir.js";
 export { normalizeRows, pullSuite, selectSplitFiles, verifyRows, writeJsonlAtomic } from "./pull.js";
 export type { PullOptions, PullResult } from "./pull.js";

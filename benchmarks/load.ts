@@ -2,10 +2,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { lastBoxContent } from "../grading/extract.js";
-import type { BenchmarkRow } from "./data.js";
 import { resolveDataDir } from "./data-dir.js";
-import { getSuite } from "./registry.js";
-import type { Problem, SuiteConfig } from "./types.js";
+import type { BenchmarkRow, Problem, SuiteConfig } from "./types.js";
 
 /** Missing, unreadable or corrupt benchmark data; the message says how to get good data. */
 export class BenchmarkDataError extends Error {
@@ -76,9 +74,8 @@ export function goldOf(suite: SuiteConfig, row: BenchmarkRow): string {
   return boxed;
 }
 
-/** The suite's problems (verified; see readSuiteRows), optionally only the first `limit`. Accepts a config or an id. */
-export function loadProblems(suiteOrId: SuiteConfig | string, opts: LoadOptions = {}): Problem[] {
-  const suite = typeof suiteOrId === "string" ? getSuite(suiteOrId) : suiteOrId;
+/** The suite's problems (verified; see readSuiteRows), optionally only the first `limit`. */
+export function loadProblems(suite: SuiteConfig, opts: LoadOptions = {}): Problem[] {
   const { limit } = opts;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new RangeError(`limit must be a positive integer, got ${limit}`);
   const rows = readSuiteRows(suite, opts.dataDir);

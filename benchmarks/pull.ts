@@ -2,12 +2,11 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { EXTRACTION_RULES } from "../grading/extract.js";
-import type { BenchmarkRow } from "./data.js";
 import { type DataFormat, decodeRows, formatOf } from "./decode.js";
 import { downloadDatasetFile, type HubFile, type HubOptions, listDatasetFiles } from "./hub.js";
 import { goldOf, readSuiteRows, suiteFile } from "./load.js";
 import type { SuiteSource } from "./source.js";
-import type { SuiteConfig } from "./types.js";
+import type { BenchmarkRow, SuiteConfig } from "./types.js";
 
 export interface PullOptions {
   /** Folder the normalised `<suite>.jsonl` is written to. */

@@ -1,4 +1,4 @@
-// The suite registry: every suite's config by id, `--bench` list parsing, and problem loading (re-exported).
+// The suite registry: every suite's config by id and `--bench` list parsing (loading is load.ts).
 import * as aime24 from "./suites/aime24.js";
 import * as aime25 from "./suites/aime25.js";
 import * as amc23 from "./suites/amc23.js";
@@ -9,8 +9,6 @@ import * as olympiadbench from "./suites/olympiadbench.js";
 import type { SuiteSource } from "./source.js";
 import type { SuiteConfig } from "./types.js";
 
-export { BenchmarkDataError, goldOf, loadProblems, readSuiteRows, suiteFile } from "./load.js";
-export type { LoadOptions } from "./load.js";
 
 /*
  * PRESET_CHOICE. Every suite uses the `eval-numeric` preset (boxed, anchored phrase, last math span, then the last

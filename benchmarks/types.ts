@@ -34,3 +34,12 @@ export interface Problem {
   readonly question: string;
   readonly gold: string;
 }
+
+/** One line of a suite's normalised JSONL: id, problem text, gold answer (and/or solution), and any metadata. */
+export interface BenchmarkRow {
+  id: string;
+  problem: string;
+  answer: string;
+  solution?: string;
+  [field: string]: unknown;
+}

@@ -4,6 +4,7 @@ import { type C, type Expr, closeC, evalComplex, evalExact, freeVars, hasConst, 
 import type { GradeOptions } from "./options.js";
 import type { ParsedAnswer, RelOp, Value } from "./parse.js";
 import * as Q from "./rational.js";
+import { mulberry32 } from "./rng.js";
 
 export interface Verdict {
   equal: boolean;
@@ -444,13 +445,7 @@ const usesImaginary = (e: Expr): boolean => hasConst(e, "i");
  * mentions i (real-variable answers such as |x| and sqrt(x^2) agree on the reals, where the problems live).
  */
 function* samplePoints(vars: string[], n: number, complex: boolean): Generator<Map<string, C>> {
-  let seed = 0x9e3779b9;
-  const rnd = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = mulberry32(0x9e3779b9);
   for (let k = 0; k < n; k++) {
     const env = new Map<string, C>();
     for (const v of vars) {

@@ -12,3 +12,5 @@ export type { ParsedAnswer, ParseOptions, Value, RelOp } from "./parse.js";
 export { normalizeAnswer, rules as normalizationRules, RULE_ORDER as NORMALIZATION_ORDER } from "./normalize.js";
 export { EXTRACTION_RULES, answerScope } from "./extract.js";
 export { GRADER_VERSION } from "./version.js";
+export { isLanguageDrift, LANGUAGE_DRIFT_THRESHOLD, nonLatinProseFraction, proseOf } from "./language.js";
+export { mulberry32, Rng } from "./rng.js";

@@ -1,9 +1,11 @@
 // Bounded pool of worker threads that run `grade` with a hard per-item time budget: an item that runs past the
 // budget (synchronous code cannot be interrupted in-thread) gets its worker terminated and a "timeout" verdict,
 // the worker is respawned, and the rest of its chunk is re-queued. Crashed workers never lose items either.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import { type GradeOptions, resolveOptions } from "./options.js";
 import type { GradeResult } from "./result.js";
@@ -20,7 +22,10 @@ export interface GraderPoolOptions {
   jobs?: number;
   /** Grader options or preset name, passed to `grade` unchanged. */
   options?: Partial<GradeOptions> | string;
-  /** Hard time budget per item in ms (default: the options' `budgetMs`, 1000 in every preset). */
+  /**
+   * Hard time budget per item in ms (default: the options' `budgetMs`, 1000 in every preset). It replaces the
+   * options' `budgetMs`, so the in-thread deadline and the pool's kill deadline are one value.
+   */
   budgetMs?: number;
   /** Extra time allowed past `budgetMs` before the worker is terminated (default 250 ms). */
   graceMs?: number;
@@ -69,22 +74,38 @@ export function defaultJobs(): number {
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-let workerUrlCache: URL | null = null;
+/** How a worker thread is started: a script file, or (from source) code that loads the TypeScript worker. */
+type WorkerEntry = { kind: "file"; url: URL } | { kind: "source"; code: string };
+
+let workerEntryCache: WorkerEntry | null = null;
 
 /**
- * Locates the compiled worker script. From the build output (dist/grading/pool.js) it is the sibling
- * dist/grading/worker.js; when this file is run from source (grading/pool.ts, e.g. under vitest) the compiled
- * dist/grading/worker.js is used, so the project must have been built first.
+ * Locates the worker. From the build output (dist/grading/pool.js) it is the sibling dist/grading/worker.js. Run
+ * from source (grading/pool.ts under vitest or tsx), worker threads do not inherit the TypeScript loader, so the
+ * worker registers tsx itself and then imports grading/worker.ts: tests and tools need no build first.
  */
-export function workerScriptUrl(): URL {
-  if (workerUrlCache) return workerUrlCache;
+function workerEntry(): WorkerEntry {
+  if (workerEntryCache) return workerEntryCache;
   const fromSource = /\.[cm]?ts$/.test(new URL(import.meta.url).pathname);
-  const url = fromSource ? new URL("../dist/grading/worker.js", import.meta.url) : new URL("./worker.js", import.meta.url);
-  if (!existsSync(fileURLToPath(url))) {
-    throw new Error(`GraderPool: worker script not found at ${fileURLToPath(url)}; run \`npm run build\` first`);
+  if (!fromSource) {
+    const url = new URL("./worker.js", import.meta.url);
+    if (!existsSync(fileURLToPath(url))) throw new Error(`GraderPool: worker script not found at ${fileURLToPath(url)}; run \`npm run build\` first`);
+    workerEntryCache = { kind: "file", url };
+    return workerEntryCache;
   }
-  workerUrlCache = url;
-  return url;
+  let tsx: string;
+  try {
+    // The ESM entry of tsx's register API (require.resolve would give its CommonJS twin).
+    const pkgFile = createRequire(import.meta.url).resolve("tsx/package.json");
+    const pkg = JSON.parse(readFileSync(pkgFile, "utf8")) as { exports: Record<string, { import: { default: string } }> };
+    tsx = pathToFileURL(join(dirname(pkgFile), pkg.exports["./esm/api"].import.default)).href;
+  } catch {
+    throw new Error("GraderPool: running from TypeScript source needs the dev dependency tsx (npm ci), or run the built dist/");
+  }
+  const worker = new URL("./worker.ts", import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); });`;
+  workerEntryCache = { kind: "source", code };
+  return workerEntryCache;
 }
 
 function clampInt(v: number | undefined, dflt: number, min: number): number {
@@ -110,7 +131,7 @@ export class GraderPool {
   readonly graceMs: number;
   readonly chunkSize: number;
   readonly preset: string;
-  private readonly options: Partial<GradeOptions> | string | undefined;
+  private readonly options: Partial<GradeOptions>;
   private readonly resourceLimits: ResourceLimits | undefined;
   private readonly epochMs = performance.timeOrigin + performance.now();
   private readonly queue: Task[] = [];
@@ -126,14 +147,15 @@ export class GraderPool {
 
   constructor(opts: GraderPoolOptions = {}) {
     const resolved = resolveOptions(opts.options); // throws on an unknown preset name
-    this.options = opts.options;
     this.preset = resolved.preset;
     this.jobs = clampInt(opts.jobs, defaultJobs(), 1);
     this.budgetMs = Math.max(1, opts.budgetMs ?? resolved.budgetMs);
+    // One budget: the worker's cooperative in-thread deadline and the pool's kill deadline are the same number.
+    this.options = { ...resolved, budgetMs: this.budgetMs };
     this.graceMs = Math.max(0, opts.graceMs ?? DEFAULT_GRACE_MS);
     this.chunkSize = clampInt(opts.chunkSize, DEFAULT_CHUNK, 1);
     this.resourceLimits = opts.resourceLimits;
-    workerScriptUrl(); // fail fast with a clear message
+    workerEntry(); // fail fast with a clear message
   }
 
   /** Counts of items that timed out and of worker crashes so far. */
@@ -230,7 +252,9 @@ export class GraderPool {
       heartbeat,
       epochMs: this.epochMs,
     };
-    const worker = new Worker(workerScriptUrl(), {
+    const entry = workerEntry();
+    const worker = new Worker(entry.kind === "file" ? entry.url : entry.code, {
+      eval: entry.kind === "source",
       workerData: init,
       name: "openrs-grader",
       ...(this.resourceLimits ? { resourceLimits: this.resourceLimits } : {}),

@@ -28,7 +28,7 @@ export const CRASH_FOR_TESTS = "\u0000openrs-test-crash\u0000";
 export interface WorkerInit {
   /** Marker so that importing this module on the main thread (e.g. for SLOW_STEP_FOR_TESTS) does nothing. */
   openrsGraderWorker: true;
-  /** Grader options exactly as the pool received them. */
+  /** Grader options: the pool's resolved options, with its budget as `budgetMs`. */
   options: Partial<GradeOptions> | string | undefined;
   /** Resolved preset name, for results the worker makes up itself. */
   preset: string;

@@ -9,11 +9,14 @@ export const EXIT_FAILURE = 1;
 /** A user error: printed as one line, exit code 2, no stack trace. */
 export class UsageError extends Error {}
 
-/** Commander parser for an integer option in [min, max]; the message names the option. */
+// The one family of number parsers for flags: every command validates numbers through these, so the same kind of
+// flag gets the same message everywhere ("--x must be ...", naming the flag).
+
+/** Commander parser for an integer option in [min, max] (plain "integer >= min" when there is no upper bound). */
 export function intInRange(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
+    if (v.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
       throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer >= ${min}.` : `${name} must be an integer in [${min}, ${max}].`);
     }
     return n;
@@ -21,18 +24,35 @@ export function intInRange(name: string, min: number, max = Number.MAX_SAFE_INTE
 }
 
 export function positiveInt(name: string) {
+  const parse = intInRange(name, 1);
+  return (v: string): number => {
+    try {
+      return parse(v);
+    } catch {
+      throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    }
+  };
+}
+
+/** Commander parser for a number in [min, max], or (min, max] when `minOpen`. */
+export function numberInRange(name: string, min: number, max: number, minOpen = false) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer.`);
+    if (v.trim() === "" || !Number.isFinite(n) || n > max || (minOpen ? n <= min : n < min)) {
+      throw new InvalidArgumentError(`${name} must be a number in ${minOpen ? "(" : "["}${min}, ${max}].`);
+    }
     return n;
   };
 }
 
 export function positiveNumber(name: string) {
+  const parse = numberInRange(name, 0, Number.MAX_VALUE, true);
   return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number.`);
-    return n;
+    try {
+      return parse(v);
+    } catch {
+      throw new InvalidArgumentError(`${name} must be a positive number.`);
+    }
   };
 }
 

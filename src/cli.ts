@@ -9,7 +9,7 @@ import { registerLeaderboard } from "./commands/leaderboard.js";
 import { registerRegrade } from "./commands/regrade.js";
 import { registerRun } from "./commands/run.js";
 import { registerServeRewards } from "./commands/serve-rewards.js";
-import { registerModel } from "../native/ts/model-command.js";
+import { registerModel } from "./commands/model.js";
 
 export { EXIT_FAILURE, EXIT_USAGE } from "./cli-common.js";
 export { verdictTable } from "./commands/grade.js";

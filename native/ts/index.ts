@@ -17,6 +17,4 @@ export {
 export { type BatcherOptions, type BatchRequest, ContinuousBatcher } from "./batcher.js";
 export { ReferenceModel } from "./reference.js";
 export { type Arch, TINY_EOS, type TinyModelOptions, writeTinyModel } from "./tiny-model.js";
-export { generateText, type TextSample, type TextSampling } from "./text.js";
 export { type ChatMessage, type CheckpointTokenizer, loadTokenizer } from "./tokenizer.js";
-export { registerModel } from "./model-command.js";

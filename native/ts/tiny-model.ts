@@ -1,7 +1,7 @@
 // tiny-model.ts: writes a seeded random-weight Hugging Face checkpoint directory (config, safetensors, tokenizer) for tests and benchmarks.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { mulberry32 } from "../../grading/fuzz.js";
+import { mulberry32 } from "../../grading/rng.js";
 import { type DType, type TensorSpec, toBf16, toF16, writeSafetensors } from "./safetensors.js";
 
 export type Arch = "qwen2" | "llama" | "qwen3";

@@ -1,7 +1,7 @@
 // Chooses the backend for a --model spec: `replay:FILE`, an http(s) URL (OpenAI-compatible), a checkpoint directory
 // (the native engine), or the runner's test-only `test:` backend.
 import { existsSync, statSync } from "node:fs";
-import { TestBackend } from "../runner/test-backend.js";
+import { TestBackend } from "./test-backend.js";
 import { ReplayBackend } from "./replay.js";
 import type { Backend } from "./types.js";
 

@@ -1,11 +1,11 @@
 // `openrs-eval data pull`: download the suites from the Hugging Face hub into the data cache, verified and normalised.
 import Table from "cli-table3";
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { resolvePullDir } from "../../benchmarks/data-dir.js";
 import { HubError } from "../../benchmarks/hub.js";
 import { type PullResult, pullSuite } from "../../benchmarks/pull.js";
 import { resolveBenchList, SOURCES, SUITE_IDS, UnknownSuiteError } from "../../benchmarks/registry.js";
-import { type CommandContext, EXIT_FAILURE, positiveNumber, UsageError } from "../cli-common.js";
+import { type CommandContext, EXIT_FAILURE, intInRange, positiveNumber, UsageError } from "../cli-common.js";
 
 interface PullFlags {
   suite?: string;
@@ -78,11 +78,7 @@ export function registerData(program: Command, ctx: CommandContext): void {
     .option("--endpoint <url>", "hub base URL (default: $HF_ENDPOINT, else https://huggingface.co)")
     .option("--force", "download even when a valid file is present")
     .option("--timeout-s <s>", "per-request time limit in seconds (default 60)", positiveNumber("--timeout-s"))
-    .option("--retries <n>", "extra attempts per request after a connection error, timeout, 429 or 5xx (default 2)", (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 10) throw new InvalidArgumentError("--retries must be an integer from 0 to 10.");
-      return n;
-    })
+    .option("--retries <n>", "extra attempts per request after a connection error, timeout, 429 or 5xx (default 2)", intInRange("--retries", 0, 10))
     .option("-q, --quiet", "no progress lines on stderr")
     .action(async (flags: PullFlags) => {
       ctx.setCode(await runPull(flags, ctx));

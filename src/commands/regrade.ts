@@ -1,7 +1,7 @@
 // `openrs-eval regrade DIR`: grade a run's samples again with the current grader; list every changed verdict.
 import Table from "cli-table3";
 import type { Command } from "commander";
-import { type CommandContext, positiveInt, UsageError } from "../cli-common.js";
+import { type CommandContext, positiveInt, positiveNumber, UsageError } from "../cli-common.js";
 import { Progress } from "../progress.js";
 import { type RegradeResult, regradeRun } from "../runner/regrade.js";
 import { pct } from "../runner/report.js";
@@ -43,14 +43,15 @@ export function registerRegrade(program: Command, ctx: CommandContext): void {
     .option("--write", "save the new verdicts and metrics into the run directory")
     .option("--check", "exit 1 when any verdict changed (for CI)")
     .option("-j, --jobs <n>", "grader worker threads", positiveInt("--jobs"))
+    .option("--budget-ms <ms>", "hard grading time per sample (default: the run's, else 1000)", positiveNumber("--budget-ms"))
     .option("--json", "print the result as JSON")
     .option("-q, --quiet", "no progress on stderr")
-    .action(async (dir: string, flags: { write?: boolean; check?: boolean; jobs?: number; json?: boolean; quiet?: boolean }) => {
+    .action(async (dir: string, flags: { write?: boolean; check?: boolean; jobs?: number; budgetMs?: number; json?: boolean; quiet?: boolean }) => {
       const err = ctx.err as NodeJS.WritableStream & { isTTY?: boolean };
       const progress = flags.quiet ? null : new Progress({ stream: err, label: "regrade" });
       let r: RegradeResult;
       try {
-        r = await regradeRun(dir, { write: flags.write, jobs: flags.jobs, onProgress: (d) => progress?.update(d) });
+        r = await regradeRun(dir, { write: flags.write, jobs: flags.jobs, budgetMs: flags.budgetMs, onProgress: (d) => progress?.update(d) });
       } catch (e) {
         if (e instanceof RunDirError) throw new UsageError(e.message);
         throw e;

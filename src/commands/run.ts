@@ -7,7 +7,7 @@ import { UnknownSuiteError } from "../../benchmarks/registry.js";
 import { backendKind, createBackend, ModelSpecError, ReplayError } from "../backends/index.js";
 import { OpenAIConfigError } from "../backends/openai.js";
 import type { Backend } from "../backends/types.js";
-import { type CommandContext, positiveInt, UsageError } from "../cli-common.js";
+import { type CommandContext, intInRange, numberInRange, positiveInt, positiveNumber, UsageError } from "../cli-common.js";
 import { defaultKs } from "../runner/metrics.js";
 import { chatTemplateRenderer, type PromptRenderer, prepareSuites, userMessageRenderer } from "../runner/prepare.js";
 import { detailTable, table1, uncertaintyNote } from "../runner/report.js";
@@ -32,6 +32,7 @@ interface RunFlags {
   chat?: boolean;
   addSpecialTokens?: boolean;
   jobs?: number;
+  budgetMs?: number;
   apiKeyEnv?: string;
   timeoutMs?: number;
   kvCache?: "f32" | "bf16";
@@ -43,24 +44,6 @@ interface RunFlags {
 function kvCacheDtype(v: string): "f32" | "bf16" {
   if (v !== "f32" && v !== "bf16") throw new InvalidArgumentError(`--kv-cache must be f32 or bf16, got ${JSON.stringify(v)}.`);
   return v;
-}
-
-function number(name: string, min: number, max: number, minOpen = false) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n) || n > max || (minOpen ? n <= min : n < min)) {
-      throw new InvalidArgumentError(`${name} must be a number in ${minOpen ? "(" : "["}${min}, ${max}].`);
-    }
-    return n;
-  };
-}
-
-function nonNegativeInt(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new InvalidArgumentError(`${name} must be an integer ≥ 0.`);
-    return n;
-  };
 }
 
 function kList(v: string): number[] {
@@ -140,6 +123,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       concurrency: flags.concurrency,
       preset: flags.preset,
       jobs: flags.jobs,
+      gradeBudgetMs: flags.budgetMs,
       progress: flags.quiet ? "off" : flags.progress ? "on" : "auto",
       stderr: err as NodeJS.WritableStream & { isTTY?: boolean },
       signal: abort.signal,
@@ -171,10 +155,10 @@ function runOptions(cmd: Command): Command {
     .option("-m, --model <spec>", "checkpoint directory, OpenAI-compatible server URL(s) (comma-separated), or replay:FILE")
     .option("-b, --bench <list>", 'suites: "all" (the paper\'s five) or ids separated by commas', "all")
     .option("-n, --samples <n>", "samples per problem (default: 1; --preset r1: 64)", positiveInt("--samples"))
-    .option("--temperature <t>", "sampling temperature (default 0.6)", number("--temperature", 0, 10))
-    .option("--top-p <p>", "nucleus sampling mass (default 0.95)", number("--top-p", 0, 1, true))
+    .option("--temperature <t>", "sampling temperature (default 0.6)", numberInRange("--temperature", 0, 10))
+    .option("--top-p <p>", "nucleus sampling mass (default 0.95)", numberInRange("--top-p", 0, 1, true))
     .option("--max-new-tokens <n>", "most generated tokens per sample (default 32768)", positiveInt("--max-new-tokens"))
-    .option("--seed <n>", "base seed; sample i uses seed + i where the backend can (default 1234)", nonNegativeInt("--seed"))
+    .option("--seed <n>", "base seed; sample i uses seed + i where the backend can (default 1234)", intInRange("--seed", 0, 2 ** 31 - 1))
     .option("--limit <n>", "only the first N problems of each suite", positiveInt("--limit"))
     .option("-c, --concurrency <n>", "problems in flight at once", positiveInt("--concurrency"), 32)
     .option("-o, --out <dir>", "run directory; rerunning with the same one resumes (default: runs/<model>)")
@@ -188,6 +172,7 @@ function runOptions(cmd: Command): Command {
       'HTTP backend with --tokenizer: let the server add BOS again (default: send "add_special_tokens": false, as the rendered prompt already has it)',
     )
     .option("-j, --jobs <n>", "grader worker threads (default: min(cores, 4))", positiveInt("--jobs"))
+    .option("--budget-ms <ms>", 'hard grading time per sample; slower ones get reason "timeout" (default 1000)', positiveNumber("--budget-ms"))
     .option("--api-key-env <name>", "environment variable holding the API key (default OPENAI_API_KEY)")
     .option("--timeout-ms <ms>", "HTTP per-request timeout", positiveInt("--timeout-ms"))
     .option("--kv-cache <dtype>", "checkpoint directory: KV cache of the CPU engine, f32 (exact, default) or bf16 (half the memory)", kvCacheDtype)

@@ -1,11 +1,11 @@
 // `openrs-eval serve-rewards`: the reward server (OpenRLHF /reward, plain /score, /health) for a recipe.
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import { defaultJobs } from "../../grading/pool.js";
 import { DEFAULT_RECIPE_NAME, loadRecipe, type Recipe, rewardSetOf, shippedRecipes } from "../../trainer/recipe.js";
 import { loadTokenCounter } from "../../trainer/rewards/tokenizer.js";
 import type { TokenCounter } from "../../trainer/rewards/types.js";
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startRewardServer } from "../../trainer/reward-server.js";
-import { type CommandContext, positiveInt, UsageError } from "../cli-common.js";
+import { type CommandContext, intInRange, positiveInt, UsageError } from "../cli-common.js";
 
 interface ServeFlags {
   host: string;
@@ -14,12 +14,6 @@ interface ServeFlags {
   jobs?: number;
   maxBodyMb?: number;
   drainMs?: number;
-}
-
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("--port must be an integer 0-65535.");
-  return n;
 }
 
 function shippedNames(): string {
@@ -79,7 +73,7 @@ export function registerServeRewards(program: Command, ctx: CommandContext): voi
     .command("serve-rewards")
     .description("Serve the RL rewards of a recipe over HTTP: POST /reward (OpenRLHF), POST /score (TRL, verl), GET /health.")
     .option("--host <addr>", "address to bind; anything but loopback must be given explicitly", DEFAULT_HOST)
-    .option("--port <n>", "port (0 picks a free one)", port, DEFAULT_PORT)
+    .option("--port <n>", "port (0 picks a free one)", intInRange("--port", 0, 65535), DEFAULT_PORT)
     .option("--recipe <file|name>", `recipe file (YAML/JSON) or shipped recipe name (${shippedNames()})`, DEFAULT_RECIPE_NAME)
     .option("-j, --jobs <n>", `grader worker threads (default min(cores, 4) = ${defaultJobs()} here)`, positiveInt("--jobs"))
     .option("--max-body-mb <n>", `largest request body in MiB; bigger gets 413 (default ${DEFAULT_MAX_BODY_BYTES / 1024 / 1024})`, positiveInt("--max-body-mb"))

@@ -22,7 +22,7 @@ export { COMPARE_ALPHA, compareRuns, noiseNote } from "./compare.js";
 export type { Comparison, SuiteComparison } from "./compare.js";
 export { regradeRun } from "./regrade.js";
 export type { RegradeOptions, RegradeResult, VerdictChange } from "./regrade.js";
-export { isLanguageDrift, LANGUAGE_DRIFT_THRESHOLD, nonLatinProseFraction } from "./language.js";
+export { isLanguageDrift, LANGUAGE_DRIFT_THRESHOLD, nonLatinProseFraction } from "../../grading/language.js";
 export { chatTemplateRenderer, prepareSuites, userMessageRenderer } from "./prepare.js";
 export type { PromptRenderer } from "./prepare.js";
 export { detailTable, summaryMarkdown, table1 } from "./report.js";

@@ -37,6 +37,8 @@ export interface RegradeOptions {
   /** Rewrite samples.jsonl, run.json and summary.md with the new verdicts. */
   write?: boolean;
   jobs?: number;
+  /** Grading budget per sample in ms (default: the one the run recorded, else the preset's). */
+  budgetMs?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -46,7 +48,8 @@ export async function regradeRun(dir: string, opts: RegradeOptions = {}): Promis
   if (!manifest) throw new RunDirError(`${dir} is not a run directory (no run.json)`);
   const file = join(dir, SAMPLES_FILE);
   const suites = new Map<string, SuiteEntry>(manifest.suites.map((s) => [s.id, s]));
-  const pools = new GraderPools(opts.jobs);
+  const budgetMs = opts.budgetMs ?? manifest.grader?.budgetMs;
+  const pools = new GraderPools(opts.jobs, budgetMs);
   const tmp = `${file}.regrade-${process.pid}`;
   const out = opts.write ? openSync(tmp, "w") : null;
   try {
@@ -107,7 +110,7 @@ export async function regradeRun(dir: string, opts: RegradeOptions = {}): Promis
       fsyncSync(out);
       closeSync(out);
       renameSync(tmp, file);
-      const next: RunManifest = { ...manifest, metrics: after, grader: { version: GRADER_VERSION } };
+      const next: RunManifest = { ...manifest, metrics: after, grader: { version: GRADER_VERSION, ...(budgetMs !== undefined ? { budgetMs } : {}) } };
       writeManifest(dir, next);
       writeSummary(dir, summaryMarkdown(next));
       result.written = true;

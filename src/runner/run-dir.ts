@@ -74,7 +74,8 @@ export interface RunManifest {
   /** How prompts were built ("chat-template:<source>" or "user-message"). */
   promptFormat: string;
   suites: SuiteEntry[];
-  grader: { version: string };
+  /** Grader version, and the per-sample budget when it was set (else the preset's, 1000 ms). */
+  grader: { version: string; budgetMs?: number };
   git: { commit: string | null; dirty: boolean | null };
   /** Wall seconds over all invocations; generation/grading seconds are summed over concurrent requests. */
   timings: { started: string; updated: string; seconds: number; generationSeconds: number; gradingSeconds: number; resumes: number };

@@ -69,6 +69,8 @@ export interface RunOptions {
   preset?: string;
   /** Grader worker threads (default: min(cores, 4)). */
   jobs?: number;
+  /** Hard grading budget per sample in ms (default: the suite preset's, 1000); recorded in run.json. */
+  gradeBudgetMs?: number;
   /** Bootstrap resamples for the intervals (default 1000). */
   resamples?: number;
   /** Progress on stderr: "auto" (when a TTY), "on", "off". */
@@ -202,7 +204,7 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     schemaVersion: 1,
     status: "running",
     ...head,
-    grader: { version: GRADER_VERSION },
+    grader: { version: GRADER_VERSION, ...(opts.gradeBudgetMs !== undefined ? { budgetMs: opts.gradeBudgetMs } : {}) },
     git: gitInfo(),
     timings: {
       started,
@@ -227,7 +229,7 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
   });
   const totalNew = tasks.reduce((a, t) => a + t.missing.length, 0);
 
-  const pools = new GraderPools(opts.jobs);
+  const pools = new GraderPools(opts.jobs, opts.gradeBudgetMs);
   const writer = new SampleWriter(join(opts.out, SAMPLES_FILE), opts.batchLines ?? 64);
   const mode = opts.progress ?? "auto";
   const showProgress = totalNew > 0 && (mode === "on" || (mode === "auto" && Boolean(stderr.isTTY)));

@@ -2,7 +2,7 @@
 // are equal under the grader vote together), all grading through GraderPool so every check is bounded in time.
 import type { GradeOptions } from "../../grading/options.js";
 import { GraderPool } from "../../grading/pool.js";
-import { isLanguageDrift } from "./language.js";
+import { isLanguageDrift } from "../../grading/language.js";
 import type { ScoredSample } from "./metrics.js";
 import type { SampleRecord, SuiteEntry } from "./run-dir.js";
 

@@ -1,6 +1,6 @@
 // Statistics the runner reports: the unbiased pass@k estimator, seeded problem-level bootstrap, clustered
 // standard error, and McNemar's exact test. Pure functions over numbers; no I/O.
-import { Rng } from "../../grading/fuzz.js";
+import { Rng } from "../../grading/rng.js";
 
 /**
  * Unbiased pass@k (Chen et al. 2021): 1 − C(n−c, k) / C(n, k) for a problem with n samples of which c are correct,

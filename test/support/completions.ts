@@ -1,8 +1,11 @@
 // Realistic model completions built from the benchmark suites (../shared/benchmarks): a long <think> block (the
 // reference solution with its boxes unwrapped, or generated reasoning), a short summary, and the Open-RS answer
 // line with either the gold answer (expected correct) or a plausible wrong variant of it (expected incorrect).
-import { ALL_SUITES, type BenchmarkRow, findDataDir, loadSuite } from "../../benchmarks/data.js";
-import { Rng } from "../../grading/fuzz.js";
+import { findDataDir } from "../../benchmarks/data-dir.js";
+import { readSuiteRows } from "../../benchmarks/load.js";
+import { getSuite, SUITE_IDS } from "../../benchmarks/registry.js";
+import type { BenchmarkRow } from "../../benchmarks/types.js";
+import { Rng } from "../../grading/rng.js";
 
 export interface RealisticCompletion {
   completion: string;
@@ -26,7 +29,7 @@ export function benchmarkRows(): SourceRow[] {
   const dir = findDataDir();
   if (!dir) throw new Error("realisticCompletions: benchmark data not found (set OPENRS_DATA_DIR or provide ../shared/benchmarks)");
   const rows: SourceRow[] = [];
-  for (const suite of ALL_SUITES) for (const row of loadSuite(suite, dir)) rows.push({ suite, row });
+  for (const suite of SUITE_IDS) for (const row of readSuiteRows(getSuite(suite), dir)) rows.push({ suite, row });
   rowsCache = rows;
   return rows;
 }
