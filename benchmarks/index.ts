@@ -20,16 +20,8 @@ export type { PullOptions, PullResult } from "./pull.js";
 export { downloadDatasetFile, HubError, hubEndpoint, listDatasetFiles, resolveUrl } from "./hub.js";
 export type { HubFile, HubOptions } from "./hub.js";
 export { decodeRows, formatOf } from "./decode.js";
-export {
-  chatMessages,
-  chatTemplateOf,
-  compileChatPrompt,
-  loadTokenizerConfig,
-  PAPER_PROMPT_TEMPLATE,
-  renderChatPrompt,
-  userPrompt,
-} from "./prompt.js";
-export type { ChatMessage, PromptOptions, TokenizerConfig } from "./prompt.js";
+export { chatMessages, PAPER_PROMPT_TEMPLATE, userPrompt } from "./prompt.js";
+export type { PromptMessage, PromptOptions } from "./prompt.js";
 export { hashExamples, promptHash } from "./prompt-hash.js";
 export { listSuites, suiteStatus } from "./status.js";
 export type { BenchListing, SuiteStatus } from "./status.js";

@@ -7,7 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Gold, TokenCounter } from "./rewards/types.js";
 import type { RewardBatch } from "./rewards/weighted.js";
 import type { Recipe } from "./recipe.js";
-import { RewardScorer } from "./scorer.js";
+import { RewardInputError, RewardScorer, type ScoreRequest } from "./scorer.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PORT = 8000;
@@ -162,15 +162,14 @@ export function createRewardApp(scorer: RewardScorer, opts: RewardAppOptions = {
     }
   };
 
-  /** Runs the reward functions; their errors (e.g. missing token counts) are the request's fault. */
-  const run = async (req: Parameters<RewardScorer["score"]>[0]): Promise<RewardBatch> => {
-    const correct = req.set?.needsVerdicts || scorer.set.needsVerdicts || req.forceVerdicts ? await scorer.verdicts(req.completions, req.golds) : undefined;
-    const set = req.set ?? scorer.set;
+  /** Scores through the scorer; a reward function's refusal is the request's fault. */
+  const run = async (req: ScoreRequest): Promise<RewardBatch> => {
+    // Verdicts come back in `correct` whenever the server's own recipe grades, even for a per-request recipe that does not.
+    const forceVerdicts = req.forceVerdicts || scorer.set.needsVerdicts;
     try {
-      const batch = set.score(req.completions, req.golds, { correct, completionTokens: req.completionTokens, tokenCounter: scorer.tokenCounter });
-      return { ...batch, correct: correct ?? batch.correct };
+      return await scorer.score({ ...req, forceVerdicts });
     } catch (e) {
-      throw new RequestError((e as Error).message);
+      throw e instanceof RewardInputError ? new RequestError(e.message) : e;
     }
   };
 

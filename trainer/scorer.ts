@@ -28,6 +28,9 @@ export interface ScoreRequest {
 
 const SET_CACHE_MAX = 32;
 
+/** A reward function refused the batch (e.g. token counts missing for clamped cosine): the caller's input is at fault. */
+export class RewardInputError extends Error {}
+
 export class RewardScorer {
   readonly recipe: Recipe;
   readonly set: RewardSet;
@@ -90,7 +93,12 @@ export class RewardScorer {
     const set = req.set ?? this.set;
     if (req.completions.length !== req.golds.length) throw new Error(`${req.completions.length} completions but ${req.golds.length} golds`);
     const correct = set.needsVerdicts || req.forceVerdicts ? await this.verdicts(req.completions, req.golds) : undefined;
-    const batch = set.score(req.completions, req.golds, { correct, completionTokens: req.completionTokens, tokenCounter: this.tokenCounter });
+    let batch: RewardBatch;
+    try {
+      batch = set.score(req.completions, req.golds, { correct, completionTokens: req.completionTokens, tokenCounter: this.tokenCounter });
+    } catch (e) {
+      throw new RewardInputError((e as Error).message);
+    }
     return { ...batch, correct: correct ?? batch.correct };
   }
 

@@ -3,6 +3,7 @@
 // all samples of a problem share one prefill.
 import { totalmem } from "node:os";
 import { type CheckpointTokenizer, ContinuousBatcher, loadTokenizer, NativeModel, type NativeSession, nativeStatus } from "../../native/ts/index.js";
+import { checkSampleIndices, fitNewTokens } from "./request.js";
 import type { Backend, Generation, GenerationRequest } from "./types.js";
 
 export interface NativeBackendOptions {
@@ -20,15 +21,6 @@ export interface NativeBackendOptions {
 
 /** The native library is missing or the checkpoint cannot be loaded: one line, shown as a usage error. */
 export class NativeBackendError extends Error {}
-
-function checkIndices(indices: readonly unknown[]): void {
-  const seen = new Set<number>();
-  for (const i of indices) {
-    if (typeof i !== "number" || !Number.isInteger(i) || i < 0) throw new NativeBackendError(`sample index must be an integer >= 0, got ${JSON.stringify(i)}`);
-    if (seen.has(i)) throw new NativeBackendError(`sample index ${i} requested twice`);
-    seen.add(i);
-  }
-}
 
 export class NativeBackend implements Backend {
   readonly name: string;
@@ -73,11 +65,17 @@ export class NativeBackend implements Backend {
   /** Sample i is seeded `seed + i`, so a resumed run asking for one missing sample gets what it would have got. */
   async generate(req: GenerationRequest, signal?: AbortSignal): Promise<Generation[]> {
     if (this.closed) throw new NativeBackendError("the native backend is closed");
-    checkIndices(req.sampleIndices);
+    checkSampleIndices("native", req);
     if (req.sampleIndices.length === 0) return [];
-    const { temperature, topP, maxNewTokens, seed } = req.params;
+    const { temperature, topP, seed } = req.params;
     const ids = this.tok.encode(req.prompt);
     if (ids.length === 0) throw new NativeBackendError(`${req.problemId}: the prompt encodes to no tokens`);
+    const maxNewTokens = fitNewTokens(ids.length, req.params.maxNewTokens, this.engine.info.maxPositions);
+    const clamp = maxNewTokens < req.params.maxNewTokens ? { maxNewTokens } : {};
+    if (maxNewTokens === 0) {
+      // The prompt alone fills the context: nothing can be generated (a server answers the same with an error).
+      return req.sampleIndices.map((i) => ({ problemId: req.problemId, sampleIndex: i, completion: "", finishReason: "length", promptTokens: ids.length, completionTokens: 0, ...clamp }));
+    }
     const stop = this.tok.eosIds.slice(0, 8);
     const seqs = await this.batcher.submit({
       prompt: ids,
@@ -91,6 +89,7 @@ export class NativeBackend implements Backend {
       finishReason: s.finish === "length" ? "length" : "stop",
       promptTokens: ids.length,
       completionTokens: s.tokens.length,
+      ...clamp,
     }));
   }
 

@@ -1,7 +1,10 @@
 // The OpenAI-compatible HTTP backend (vLLM, SGLang, llama.cpp server): completions or chat, n per request,
 // bounded retries, per-request timeouts, a shared concurrency cap and load balancing over several servers.
 // It leaves prompt rendering to the runner (it sends `req.prompt` or `req.messages` as given).
+import { checkSampleIndices } from "./request.js";
 import type { Backend, Generation, GenerationRequest } from "./types.js";
+
+export { checkSampleIndices } from "./request.js";
 
 export interface OpenAIBackendOptions {
   /** One base URL or several (`"http://a:8000,http://b:8000"` or a list); a trailing `/v1` is accepted. */
@@ -195,20 +198,6 @@ export function splitTokens(total: number | null, texts: readonly string[]): (nu
   return parts;
 }
 
-/** Validates what every backend must reject the same way: sample indices that are not distinct non-negative integers. */
-export function checkSampleIndices(backend: string, req: GenerationRequest): void {
-  const idx = req.sampleIndices;
-  if (!Array.isArray(idx)) throw new Error(`${backend} backend: sampleIndices of ${req.problemId} is not a list`);
-  const seen = new Set<number>();
-  for (const i of idx) {
-    if (!Number.isInteger(i) || i < 0) {
-      throw new Error(`${backend} backend: bad sample index ${JSON.stringify(i)} for ${req.problemId} (need a non-negative integer)`);
-    }
-    if (seen.has(i)) throw new Error(`${backend} backend: sample index ${i} requested twice for ${req.problemId}`);
-    seen.add(i);
-  }
-}
-
 export class OpenAIBackend implements Backend {
   readonly name = "openai";
   /** The served model name (what `/v1/models` reports, usually the checkpoint id). */
@@ -364,6 +353,7 @@ export class OpenAIBackend implements Backend {
       finishReason: finishReason(c.finish_reason),
       promptTokens: tokenCount(res.usage?.prompt_tokens),
       completionTokens: tokens[j],
+      ...(body.max_tokens !== p.maxNewTokens ? { maxNewTokens: body.max_tokens as number } : {}),
     }));
     if (choices.length < indices.length) {
       if (choices.length === 1) this.nUnsupported = true;
@@ -457,7 +447,8 @@ export class OpenAIBackend implements Backend {
           // stops at the context end (as lighteval's does), so ask once more for what fits.
           clipped = true;
           this.clippedRequests++;
-          payload = JSON.stringify({ ...body, max_tokens: room });
+          body.max_tokens = room; // the caller reads the limit the samples really ran under
+          payload = JSON.stringify(body);
           attempt--;
           continue;
         }

@@ -30,6 +30,11 @@ export interface Generation {
   finishReason: "stop" | "length" | "unknown";
   promptTokens: number | null;
   completionTokens: number | null;
+  /**
+   * The new-token limit this sample ran under, present only when the backend lowered the requested one to fit the
+   * model's context (see request.ts fitNewTokens); recorded per sample and counted in the metrics.
+   */
+  maxNewTokens?: number;
 }
 
 export interface Backend {

@@ -14,6 +14,8 @@ export interface ScoredSample {
   extracted: string | null;
   finish: Generation["finishReason"];
   completionTokens: number | null;
+  /** Its new-token limit was lowered to fit the model's context (optional in hand-made samples: false). */
+  clamped?: boolean;
   /** `</think>` present in the completion (the format the model was trained to produce). */
   think: boolean;
   /** The prose drifted out of Latin script (see language.ts). */
@@ -53,6 +55,8 @@ export interface FailureCounts {
   format: number;
   /** Samples whose prose is mostly non-Latin script. */
   languageDrift: number;
+  /** Samples whose new-token limit was lowered to fit the model's context (prompt + limit > context). */
+  contextClamped: number;
 }
 
 export interface SuiteMetrics extends Uncertainty {
@@ -123,7 +127,7 @@ export function majorityCorrect(sortedSamples: readonly ScoredSample[], k: numbe
 }
 
 function zeroCounts(): FailureCounts {
-  return { noAnswer: 0, truncated: 0, format: 0, languageDrift: 0 };
+  return { noAnswer: 0, truncated: 0, format: 0, languageDrift: 0, contextClamped: 0 };
 }
 
 function suiteMetrics(problems: Map<string, ProblemRow>, suite: string, ks: readonly number[], resamples: number, seed: number): {
@@ -156,6 +160,7 @@ function suiteMetrics(problems: Map<string, ProblemRow>, suite: string, ks: read
       if (s.finish === "length") counts.truncated++;
       if (s.think) counts.format++;
       if (s.drift) counts.languageDrift++;
+      if (s.clamped) counts.contextClamped++;
       if (s.completionTokens !== null) {
         tokens += s.completionTokens;
         tokenSamples++;

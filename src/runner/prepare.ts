@@ -4,8 +4,9 @@ import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { resolveBenchList } from "../../benchmarks/registry.js";
 import { loadProblems } from "../../benchmarks/load.js";
-import { chatMessages, compileChatPrompt, loadTokenizerConfig, userPrompt } from "../../benchmarks/prompt.js";
+import { chatMessages, type PromptOptions, userPrompt } from "../../benchmarks/prompt.js";
 import type { Problem, SuiteConfig } from "../../benchmarks/types.js";
+import { compileChatTemplate, loadTokenizerConfig, type TokenizerConfig } from "../../native/ts/chat-template.js";
 import type { RenderedPrompt, RunSuite } from "./runner.js";
 
 /** Loads the suites of a `--bench` value ("all" or "a,b"), each limited to its first `limit` problems. */
@@ -17,6 +18,21 @@ export interface PromptRenderer {
   render: (problem: Problem, suite: SuiteConfig) => RenderedPrompt;
   /** Recorded in run.json: "chat-template:<hash of the template>" or "user-message". */
   format: string;
+}
+
+/**
+ * The prompt text of one problem: the paper's chat (see chatMessages) through the model's chat template, generation
+ * prompt added. The text starts with the template's BOS when the template writes one, so tokenize it without adding
+ * special tokens again. Compile once, render many.
+ */
+export function compileChatPrompt(config: TokenizerConfig, opts: PromptOptions = {}): (question: string) => string {
+  const render = compileChatTemplate(config);
+  return (question) => render(chatMessages(question, opts));
+}
+
+/** One-off form of compileChatPrompt. */
+export function renderChatPrompt(question: string, config: TokenizerConfig, opts: PromptOptions = {}): string {
+  return compileChatPrompt(config, opts)(question);
 }
 
 /** Renders through the chat template of `<dir>/tokenizer_config.json` (generation prompt added). */

@@ -85,9 +85,13 @@ export function detailTable(m: RunManifest): string {
 export function uncertaintyNote(m: RunManifest): string {
   const o = m.metrics?.overall;
   const resamples = o?.ci95.resamples ?? 0;
+  const clamped = Object.values(m.metrics?.suites ?? {}).reduce((a, s) => a + (s.counts.contextClamped ?? 0), 0);
+  const clampNote = clamped
+    ? ` ${clamped} samples had their new-token limit lowered to fit the model's context (--max-new-tokens ${m.settings.sampling.maxNewTokens}).`
+    : "";
   return (
     `Scores in %. SE: standard error clustered by problem. 95% CI: percentile interval of a problem-level bootstrap ` +
-    `(${resamples} resamples, seeded). Avg. is the plain mean over suites.`
+    `(${resamples} resamples, seeded). Avg. is the plain mean over suites.${clampNote}`
   );
 }
 

@@ -28,6 +28,8 @@ export interface SampleRecord {
   finish: Generation["finishReason"];
   promptTokens: number | null;
   completionTokens: number | null;
+  /** Present when the new-token limit was lowered to fit the model's context: the limit the sample ran under. */
+  maxNewTokens?: number;
   gold: string;
   prompt: string;
   completion: string;

@@ -25,10 +25,8 @@ import {
 import { summaryMarkdown } from "./report.js";
 import { assignVotes, GraderPools, suiteGradeOptions, toScored } from "./scoring.js";
 
-/**
- * Version of the grading behaviour recorded in run.json (grading/ has no version constant of its own yet); bump it
- * whenever a verdict can change, so regrading is known to be needed.
- */
+// The grader's version (grading/version.ts) is recorded in run.json so a run graded by another version is known to
+// need `regrade`.
 import { GRADER_VERSION } from "../../grading/version.js";
 
 export { GRADER_VERSION };
@@ -282,6 +280,7 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
           finish: g.finishReason,
           promptTokens: g.promptTokens,
           completionTokens: g.completionTokens,
+          ...(g.maxNewTokens !== undefined ? { maxNewTokens: g.maxNewTokens } : {}),
           gold: task.problem.gold,
           prompt: req.prompt,
           completion: g.completion,

@@ -92,6 +92,7 @@ export function toScored(r: SampleRecord): ScoredSample {
     extracted: r.extracted,
     finish: r.finish,
     completionTokens: r.completionTokens,
+    clamped: r.maxNewTokens !== undefined,
     think: r.completion.includes("</think>"),
     drift: isLanguageDrift(r.completion),
     vote: r.correct ? 0 : null,

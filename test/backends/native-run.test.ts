@@ -64,6 +64,22 @@ describe.skipIf(skip !== null)("evaluation through the native backend", () => {
     expect(completions(join(tmp, "bf16"))).toHaveLength(12);
   });
 
+  it("the paper's default 32,768 new tokens on a checkpoint with a 1,024-token context: clamped to fit, recorded, run completes", () => {
+    const model = join(tmp, "tiny-short");
+    writeTinyModel(model, { arch: "qwen2", seed: 5, maxPositions: 1024 });
+    const out = join(tmp, "short");
+    cli(["--model", model, "--bench", "math500", "--limit", "2", "--out", out, "--data-dir", dataDir!, "-q", "--json"]);
+    const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
+    expect(run.status).toBe("complete");
+    expect(run.settings.sampling.maxNewTokens).toBe(32768);
+    expect(run.metrics.suites.math500.counts.contextClamped).toBe(2);
+    const samples = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    for (const s of samples) {
+      expect(s.maxNewTokens).toBe(1024 - s.promptTokens);
+      expect(s.promptTokens + s.completionTokens).toBeLessThanOrEqual(1024);
+    }
+  });
+
   it("--kv-cache takes f32 or bf16 only (usage error, exit 2)", () => {
     try {
       cli(["--model", join(tmp, "tiny"), "--bench", "math500", "--kv-cache", "f16"]);

@@ -248,7 +248,7 @@ describe("prompt + max_tokens longer than the served context", () => {
     const s = await server({ script: (r) => (Number(r.body.max_tokens) > 100 ? { kind: "error", status: 400, message } : complete("fits", "length")) });
     const b = await backend({ baseUrls: s.url });
     const [g] = await b.generate(request("p/ctx", [0]));
-    expect(g).toMatchObject({ completion: "fits", finishReason: "length" });
+    expect(g).toMatchObject({ completion: "fits", finishReason: "length", maxNewTokens: 100 });
     expect(s.requests.map((r) => r.body.max_tokens)).toEqual([512, 100]);
     expect(b.stats().clipped).toBe(1);
   });

@@ -3,15 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  chatMessages,
-  compileChatPrompt,
-  loadTokenizerConfig,
-  PAPER_PROMPT_TEMPLATE,
-  renderChatPrompt,
-  type TokenizerConfig,
-  userPrompt,
-} from "../../benchmarks/prompt.js";
+import { chatMessages, PAPER_PROMPT_TEMPLATE, userPrompt } from "../../benchmarks/prompt.js";
+import { loadTokenizerConfig, type TokenizerConfig } from "../../native/ts/chat-template.js";
+import { compileChatPrompt, renderChatPrompt } from "../../src/runner/prepare.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "openrs-prompt-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

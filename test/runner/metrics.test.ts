@@ -137,7 +137,7 @@ describe("computeMetrics on a hand-made run", () => {
     expect(m.overall?.se.value).toBeCloseTo(Math.sqrt(m.suites.a.se.value ** 2 + m.suites.b.se.value ** 2) / 2, 12);
   });
   it("counts failure modes and averages tokens over samples that report them", () => {
-    expect(m.suites.a.counts).toEqual({ noAnswer: 1, truncated: 1, format: 4, languageDrift: 1 });
+    expect(m.suites.a.counts).toEqual({ noAnswer: 1, truncated: 1, format: 4, languageDrift: 1, contextClamped: 0 });
     expect(m.suites.b.counts.noAnswer).toBe(2);
     expect(m.suites.a.meanCompletionTokens).toBe(250);
     expect(m.suites.b.meanCompletionTokens).toBeNull();

@@ -99,7 +99,7 @@ describe("runEval with the replay backend", () => {
     // s1: problem 0 one of two, problem 1 two of two, problem 2 none → (0.5 + 1 + 0)/3.
     expect(s1.scores["pass@1:n=2"]).toBeCloseTo(0.5, 12);
     expect(s1.scores["pass@k:k=2&n=2"]).toBeCloseTo(2 / 3, 12);
-    expect(s1.counts).toEqual({ noAnswer: 1, truncated: 1, format: 5, languageDrift: 0 });
+    expect(s1.counts).toEqual({ noAnswer: 1, truncated: 1, format: 5, languageDrift: 0, contextClamped: 0 });
     expect(s1.meanCompletionTokens).toBe(20);
     // s2: problem 0 two of two (the Russian one boxes 1 too), problem 1 none → 0.5; one drifting completion.
     expect(s2.scores["pass@1:n=2"]).toBeCloseTo(0.5, 12);
