@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { rngFrom, type TinyModelOptions, writeTinyModel } from "../native/ts/tiny-model.js";
 import type { ScheduleOptions } from "../trainer/optim/schedule.js";
 
-export interface TorchCase {
+interface TorchCase {
   name: string;
   model: TinyModelOptions;
   /** Lengths and prompt lengths of the sequences (tokens and weights are drawn from the case's seed). */
@@ -38,7 +38,7 @@ const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8, steps: 3 };
 const dims = { hidden: 16, layers: 2, ffn: 24, vocab: 259 };
 
 /** One case per architecture feature the reference must get right; together they cover tied/untied, MHA/GQA and each RoPE scaling. */
-export const TORCH_CASES: TorchCase[] = [
+const TORCH_CASES: TorchCase[] = [
   {
     name: "qwen2-tied-gqa",
     model: { arch: "qwen2", ...dims, heads: 4, kvHeads: 2, tied: true, seed: 11 },
@@ -101,7 +101,7 @@ export const TORCH_CASES: TorchCase[] = [
 ];
 
 /** The sequences and per-token weights of a case, drawn from its model seed (weights in [-1, 1), some exactly 0). */
-export function caseData(c: TorchCase): { sequences: { tokens: number[]; promptLen: number }[]; weights: number[][] } {
+function caseData(c: TorchCase): { sequences: { tokens: number[]; promptLen: number }[]; weights: number[][] } {
   const rnd = rngFrom(1000 + (c.model.seed ?? 1));
   const vocab = c.model.vocab ?? 259;
   const sequences = c.shape.map(({ len, promptLen }) => ({ tokens: Array.from({ length: len }, () => Math.floor(rnd() * vocab)), promptLen }));
@@ -109,7 +109,7 @@ export function caseData(c: TorchCase): { sequences: { tokens: number[]; promptL
   return { sequences, weights };
 }
 
-export const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+const sha256File = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 function main(): void {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -124,7 +124,11 @@ function main(): void {
     });
     const spec = join(tmp, "spec.json");
     writeFileSync(spec, JSON.stringify({ cases }));
-    execFileSync(python, [join(root, "tools/torch-golden.py"), spec, join(root, "test/native/fixtures")], { stdio: "inherit" });
+    try {
+      execFileSync(python, [join(root, "tools/torch-golden.py"), spec, join(root, "test/native/fixtures")], { stdio: "inherit" });
+    } catch (e) {
+      throw new Error(`make-torch-fixtures: ${python} tools/torch-golden.py failed (${(e as Error).message.split("\n")[0]}); it needs Debian's python3-torch`);
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
