@@ -26,7 +26,6 @@ import sys
 import torch
 
 torch.set_default_dtype(torch.float64)
-torch.manual_seed(0)
 
 
 def read_safetensors(path):

@@ -540,8 +540,9 @@ function checkTemperature(t: number): number {
   return t;
 }
 
-/** Teacher-forced log-probs and entropies of each sequence's tokens after its prompt (no gradient). */
-export function referenceForward(model: TrainModel, seqs: readonly TrainSequence[], opts: { temperature?: number } = {}): ForwardResult {
+/** Teacher-forced log-probs and entropies of each sequence's tokens after its prompt (no gradient); a string is a checkpoint dir. */
+export function referenceForward(modelOrDir: TrainModel | string, seqs: readonly TrainSequence[], opts: { temperature?: number } = {}): ForwardResult {
+  const model = typeof modelOrDir === "string" ? loadTrainModel(modelOrDir) : modelOrDir;
   const tau = checkTemperature(opts.temperature ?? 1);
   for (const [i, s] of seqs.entries()) checkSequence(model.cfg, s, i);
   const acts = seqs.map((s) => forwardSequence(model, s, tau));
@@ -553,11 +554,12 @@ export function referenceForward(model: TrainModel, seqs: readonly TrainSequence
  * token (T_i − promptLen_i values, aligned with the returned logprobs[i]).
  */
 export function referenceBackward(
-  model: TrainModel,
+  modelOrDir: TrainModel | string,
   seqs: readonly TrainSequence[],
   weights: readonly ArrayLike<number>[],
   opts: TrainOptions = {},
 ): TrainResult {
+  const model = typeof modelOrDir === "string" ? loadTrainModel(modelOrDir) : modelOrDir;
   const tau = checkTemperature(opts.temperature ?? 1);
   if (weights.length !== seqs.length) throw new Error(`reference-train: ${weights.length} weight vectors for ${seqs.length} sequences`);
   seqs.forEach((s, i) => {

@@ -134,6 +134,14 @@ describe("reference training invariants", () => {
     });
   });
 
+  it("takes a checkpoint directory as well as a loaded model", () => {
+    const fromDir = referenceBackward(join(root, "invariants"), SEQS, W);
+    const fromModel = referenceBackward(m, SEQS, W);
+    expect(fromDir.loss).toBe(fromModel.loss);
+    expect(fromDir.grads.get("model.norm.weight")).toEqual(fromModel.grads.get("model.norm.weight"));
+    expect(referenceForward(join(root, "invariants"), SEQS).entropy).toEqual(fromModel.entropy);
+  });
+
   it("a zero weight vector gives exactly zero gradient (and the log-probs still)", () => {
     const zero = SEQS.map((s) => new Array(s.tokens.length - s.promptLen).fill(0));
     const r = referenceBackward(m, SEQS, zero);
