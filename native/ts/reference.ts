@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type RopeParams, ropeParams } from "./rope.js";
 import { fromBf16, type LoadedTensor, readSafetensors, toBf16 } from "./safetensors.js";
 
-interface RefConfig {
+export interface RefConfig {
   arch: string;
   vocab: number;
   hidden: number;
@@ -20,6 +20,27 @@ interface RefConfig {
   qkNorm: boolean;
 }
 
+/** The model shape from a checkpoint's config.json, as the reference forward and the training reference read it. */
+export function readRefConfig(dir: string): RefConfig {
+  const c = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+  const arch = c.architectures[0] as string;
+  return {
+    arch,
+    vocab: c.vocab_size,
+    hidden: c.hidden_size,
+    layers: c.num_hidden_layers,
+    heads: c.num_attention_heads,
+    kvHeads: c.num_key_value_heads ?? c.num_attention_heads,
+    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
+    ffn: c.intermediate_size,
+    eps: c.rms_norm_eps ?? 1e-6,
+    rope: ropeParams(c),
+    tied: c.tie_word_embeddings ?? false,
+    qkvBias: arch === "Qwen2ForCausalLM" || c.attention_bias === true, // Qwen2 always has q/k/v biases
+    qkNorm: arch === "Qwen3ForCausalLM",
+  };
+}
+
 export class ReferenceModel {
   readonly cfg: RefConfig;
   private readonly w: Map<string, LoadedTensor>;
@@ -29,23 +50,7 @@ export class ReferenceModel {
     dir: string,
     private readonly opts: { kvCache?: "f32" | "bf16" } = {},
   ) {
-    const c = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
-    const arch = c.architectures[0] as string;
-    this.cfg = {
-      arch,
-      vocab: c.vocab_size,
-      hidden: c.hidden_size,
-      layers: c.num_hidden_layers,
-      heads: c.num_attention_heads,
-      kvHeads: c.num_key_value_heads ?? c.num_attention_heads,
-      headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
-      ffn: c.intermediate_size,
-      eps: c.rms_norm_eps ?? 1e-6,
-      rope: ropeParams(c),
-      tied: c.tie_word_embeddings ?? false,
-      qkvBias: arch === "Qwen2ForCausalLM" || c.attention_bias === true, // Qwen2 always has q/k/v biases
-      qkNorm: arch === "Qwen3ForCausalLM",
-    };
+    this.cfg = readRefConfig(dir);
     this.w = readSafetensors(join(dir, "model.safetensors"));
   }
 
