@@ -2,6 +2,7 @@
 // one token per step in one batched forward, and leave when they finish; plus the KV-cache growth rule and the
 // KV memory report that admission control reads (one rule, here, for the engine and its callers).
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
