@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# check.sh: builds the engine with CUDA, checks every kernel against CPU loops (check.cu), then compares the CUDA and
-# CPU engines on a tiny and a larger random checkpoint (logits, greedy tokens) and prints CUDA prefill/decode tokens/s.
+# check.sh: builds the engine with CUDA, checks every kernel against CPU loops (tests/cuda_check.cu), then compares the CUDA and
+# CPU engines (tests/cuda_vs_cpu.c) on tiny and larger random checkpoints (logits, greedy tokens) and prints CUDA
+# prefill/decode tokens/s.
 # Models are written by native/ts/tiny-model.ts (needs node + npx tsx); without node only the kernel check runs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"

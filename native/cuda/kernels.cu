@@ -1,4 +1,4 @@
-// kernels.cu: hand-written CUDA kernels (no cuBLAS in this toolkit); correctness is checked against CPU loops by check.cu.
+// kernels.cu: hand-written CUDA kernels (no cuBLAS in this toolkit); correctness is checked against CPU loops by tests/cuda_check.cu.
 #include <cfloat>
 
 #include "kernels.cuh"

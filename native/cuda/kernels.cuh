@@ -1,4 +1,4 @@
-// kernels.cuh: CUDA kernels of the openrs engine (bf16 mma GEMM, GEMV, RMSNorm, RoPE, attention, KV store, SwiGLU, sampling); host launchers that engine.cu composes.
+// kernels.cuh: CUDA kernels of the openrs engine (bf16 mma GEMM, GEMV, RMSNorm, RoPE, attention, KV store, SwiGLU, sampling); host launchers that backend.cu composes.
 #pragma once
 #include <cstdint>
 #include <cuda_bf16.h>

@@ -26,6 +26,7 @@ typedef struct openrs_model_info {
     int32_t on_cuda; /* 1 when the model runs on the CUDA engine */
     int32_t kv_bf16; /* 1 when KV caches are bf16 */
     char arch[48];
+    int64_t kv_bytes_per_pos; /* KV-cache bytes one cached position of one sequence costs (all layers, K and V) */
 } openrs_model_info;
 
 /* One sequence's sampling; temperature 0 = greedy. Filters apply in order top_k, top_p, min_p. */
@@ -75,6 +76,21 @@ int32_t openrs_step(openrs_session * session, int32_t capacity, int32_t * out_id
                     float * out_logprobs, int32_t * out_finish);
 int32_t openrs_seq_stop(openrs_session * session, int32_t id);
 int32_t openrs_seq_running(const openrs_session * session);
+
+/* KV-cache memory, as the engine allocates it: a sequence's cache starts with room for its prompt + min(max_new_tokens,
+ * 256) positions and doubles when full (capped at max_position_embeddings), so it holds what it has generated.
+ * openrs_get_kv_usage reports the session's running sequences (id < 0: all of them; else that one): bytes allocated now,
+ * and bytes allocated once the next openrs_step has grown the caches that are full. Returns the number of sequences
+ * counted, -1 on NULL arguments. openrs_kv_start_bytes is what openrs_seq_start with these params would leave
+ * allocated (samples with max_new_tokens 0 hold none); -1 on bad arguments. */
+typedef struct openrs_kv_usage {
+    int64_t allocated;
+    int64_t after_step;
+    int32_t n_seq;
+} openrs_kv_usage;
+int32_t openrs_get_kv_usage(const openrs_session * session, int32_t id, openrs_kv_usage * out);
+int64_t openrs_kv_start_bytes(const openrs_model * model, int32_t n_prompt, int32_t n_samples,
+                              const openrs_sampling_params * params);
 
 /* Teacher forcing: out_logprobs[i - n_prompt] = log p(tokens[i] | tokens[<i]) for i in [n_prompt, n). */
 int32_t openrs_score(openrs_session * session, const int32_t * tokens, int32_t n, int32_t n_prompt,

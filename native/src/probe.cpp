@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "../include/openrs_probe.h"
-#include "kernels.hpp"
+#include "kernels/simd.hpp"
 
 static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 

@@ -32,7 +32,7 @@ float logprob_of(const float * logits, int n, int tok) {
     return (float)((double)logits[tok] - mx - std::log(sum));
 }
 
-int32_t sample_token(const float * logits, int n, const openrs_sampling_params & p, Rng & rng) {
+int32_t sample_token(const float * logits, int n, const Sampling & p, Rng & rng) {
     int best = 0;
     for (int i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
     if (p.temperature <= 0.f) return best;

@@ -1,4 +1,4 @@
-/* c_api.c: proves openrs.h is valid C (built with -std=c99 -Wall -Werror -pedantic); given a model dir it loads it, generates 4 greedy tokens, and repeats them through seq_start + step. */
+/* c_api.c: proves openrs.h is valid C (built with -std=c99 -Wall -Werror -pedantic); given a model dir it loads it, generates 4 greedy tokens, and repeats them through seq_start + step (checking the KV bytes the engine reports). */
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +40,15 @@ int main(int argc, char ** argv) {
                 return 1;
             }
             same = tok == toks[0];
+            {
+                /* What the engine reports it allocated: prompt 2 + max_new_tokens 4 positions. */
+                openrs_kv_usage u;
+                const int64_t want = 6 * info.kv_bytes_per_pos;
+                if (openrs_get_kv_usage(s, -1, &u) != 1 || u.allocated != want || openrs_kv_start_bytes(m, 2, 1, &sp) != want) {
+                    printf("kv usage: %ld bytes allocated, %ld predicted, want %ld\n", (long)u.allocated, (long)openrs_kv_start_bytes(m, 2, 1, &sp), (long)want);
+                    return 1;
+                }
+            }
             while (openrs_seq_running(s) > 0 && openrs_step(s, 1, &id, &tok, &lp, &f) == 1) same &= tok == toks[k++];
             printf("continuous batching: %d tokens, %s\n", k, same && k == 4 ? "same as generate" : "DIFFERENT");
             if (!same || k != 4) return 1;

@@ -1,5 +1,5 @@
 /* engine_smoke.c: drives every entry point (multi-prompt sampled generation, cancel, score, logits, continuous batching with
- * cache growth and early stops, bad input) for sanitizer runs. */
+ * cache growth and early stops, KV usage, bad input) for sanitizer runs. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -79,6 +79,15 @@ int main(int argc, char ** argv) {
         while ((n = openrs_step(s, 8, eid, etk, elp, efn)) > 0 && openrs_seq_running(s) > 1) { events += n; steps++; }
         if (n < 0 || openrs_seq_running(s) != 1) { fprintf(stderr, "batch: %d running after %d steps\n", openrs_seq_running(s), steps); return 1; }
         if (steps < 300) { fprintf(stderr, "batch: only %d steps\n", steps); return 1; }
+        {
+            /* The survivor (the 400-token sample of the short prompt) has outgrown its first 5 + 256 positions. */
+            openrs_kv_usage u, one;
+            if (openrs_get_kv_usage(s, -1, &u) != 1 || u.allocated < 2 * 261 * info.kv_bytes_per_pos || u.after_step < u.allocated ||
+                openrs_get_kv_usage(s, 1, &one) != 0 || one.allocated != 0 || openrs_get_kv_usage(s, -1, NULL) != -1) {
+                fprintf(stderr, "kv usage: %d sequences, %ld bytes\n", u.n_seq, (long)u.allocated);
+                return 1;
+            }
+        }
         printf("continuous batching: %d events over %d steps\n", events, steps);
     }
     prompts[3] = info.n_vocab + 5;

@@ -6,26 +6,13 @@ export interface BatcherOptions {
   /** Most sequences decoding at once; a request with more samples than this runs alone. Default 32. */
   maxSequences?: number;
   /**
-   * KV-cache bytes one cached position costs (layers x 2 x kv heads x head dim x 4 for the f32 cache); with
-   * maxKvBytes, a request is admitted only while the caches the engine has allocated (tracked as it allocates them:
-   * prompt + up to 256 positions, doubling as a sequence grows) plus the new request's first caches fit the budget.
-   * When running sequences grow past it, the youngest request is preempted: its sequences are stopped and it goes
-   * back to the front of the queue to start over. Generation is deterministic per seed and independent of the
-   * batch, so it regenerates exactly the same tokens (onToken is not called again for tokens it already saw).
+   * KV-cache budget in bytes: a request is admitted only while the caches the engine holds for the running sequences
+   * (as it reports them, after their next step's growth) plus what the request's start would allocate fit it. When
+   * running sequences grow past it, the youngest request is preempted: its sequences are stopped and it goes back to
+   * the front of the queue to start over. Generation is deterministic per seed and independent of the batch, so it
+   * regenerates exactly the same tokens (onToken is not called again for tokens it already saw).
    */
-  kvBytesPerToken?: number;
   maxKvBytes?: number;
-  /** The model's max_position_embeddings (caches never grow past it). */
-  maxPositions?: number;
-}
-
-/** The engine's first cache for a sequence (api.cpp kInitialRoom) and its doubling growth, in positions. */
-const INITIAL_ROOM = 256;
-function firstCap(prompt: number, maxNew: number): number {
-  return prompt + Math.min(Math.max(1, maxNew), INITIAL_ROOM);
-}
-function grownCap(cap: number, need: number, max: number): number {
-  return need <= cap ? cap : Math.min(max, Math.max(need, cap * 2));
 }
 
 export interface BatchRequest {
@@ -39,8 +26,6 @@ export interface BatchRequest {
 
 interface Job {
   req: BatchRequest;
-  /** Cache positions the engine holds for each sample (0 once finished). */
-  caps: number[];
   /** Tokens already passed to onToken per sample (kept across a preemption, so none is reported twice). */
   emitted: number[];
   tokens: number[][];
@@ -88,7 +73,6 @@ export class ContinuousBatcher {
         tokens: Array.from({ length: n }, () => []),
         logprobs: Array.from({ length: n }, () => []),
         finish: new Array(n).fill(null),
-        caps: new Array(n).fill(0),
         emitted: new Array(n).fill(0),
         ids: [],
         left: n,
@@ -111,26 +95,20 @@ export class ContinuousBatcher {
     await this.loop;
   }
 
-  private allocated(): number {
-    let n = 0;
-    for (const job of this.jobs) for (const c of job.caps) n += c;
-    return n;
-  }
-
   private canAdmit(job: Job): boolean {
     if (this.live.size === 0) return true;
     if (this.live.size + job.req.params.length > this.maxSequences) return false;
-    const { kvBytesPerToken: per, maxKvBytes: max } = this.opts;
-    if (!per || !max) return true;
-    const first = job.req.params.reduce((a, p) => a + firstCap(job.req.prompt.length, p.maxNewTokens), 0);
-    return (this.allocated() + first) * per <= max;
+    const max = this.opts.maxKvBytes;
+    if (!max) return true;
+    const first = this.session.model.kvStartBytes(job.req.prompt.length, job.req.params);
+    return this.session.kvUsage().afterStep + first <= max;
   }
 
   /** Over the KV budget with more than one request running: send the youngest back to the queue to start over. */
   private preemptOverBudget(): void {
-    const { kvBytesPerToken: per, maxKvBytes: max } = this.opts;
-    if (!per || !max) return;
-    while (this.allocated() * per > max) {
+    const max = this.opts.maxKvBytes;
+    if (!max) return;
+    while (this.session.kvUsage().afterStep > max) {
       const running = [...new Set([...this.live.values()].map((x) => x.job))]; // admission order
       if (running.length <= 1) return; // a request alone always runs
       const victim = running[running.length - 1];
@@ -140,7 +118,6 @@ export class ContinuousBatcher {
       victim.tokens = Array.from({ length: n }, () => []);
       victim.logprobs = Array.from({ length: n }, () => []);
       victim.finish = new Array(n).fill(null);
-      victim.caps = new Array(n).fill(0);
       victim.ids = [];
       victim.left = n;
       this.queue.unshift(victim);
@@ -168,8 +145,6 @@ export class ContinuousBatcher {
     if (ev.token >= 0) {
       job.tokens[sample].push(ev.token);
       job.logprobs[sample].push(ev.logprob);
-      // The next step needs room for this token's position.
-      job.caps[sample] = grownCap(job.caps[sample], job.req.prompt.length + job.tokens[sample].length, this.opts.maxPositions ?? Number.POSITIVE_INFINITY);
       if (job.tokens[sample].length > job.emitted[sample]) {
         job.emitted[sample] = job.tokens[sample].length;
         try {
@@ -182,7 +157,6 @@ export class ContinuousBatcher {
     }
     if (ev.finish) {
       job.finish[sample] = ev.finish;
-      job.caps[sample] = 0;
       this.live.delete(ev.id);
       if (--job.left === 0 && this.jobs.delete(job))
         job.resolve(
@@ -224,7 +198,6 @@ export class ContinuousBatcher {
           job.ids = first.map((e) => e.id);
           first.forEach((e, j) => {
             if (!e.finish) this.live.set(e.id, { job, sample: j });
-            job.caps[j] = e.token >= 0 ? firstCap(job.req.prompt.length, job.req.params[j].maxNewTokens) : 0;
           });
           for (const [j, e] of first.entries()) this.record(job, j, e);
         } catch (e) {

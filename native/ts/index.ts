@@ -3,6 +3,7 @@ export {
   type GeneratedSequence,
   type GenerateRequest,
   type GenerateResult,
+  type KvUsage,
   type ModelInfo,
   NativeModel,
   type NativeModelOptions,

@@ -45,6 +45,56 @@ export function nativeStatus(): NativeStatus {
 
 const MAX_STOP = 8;
 
+// The C structs of openrs.h, declared once per process (koffi names are global). Hand-written: a test
+// (test/native/struct-layout.test.ts) holds every size and field offset to what the C compiler makes of openrs.h.
+interface Structs {
+  ModelParams: TypeObject;
+  ModelInfo: TypeObject;
+  SamplingParams: TypeObject;
+  KvUsage: TypeObject;
+}
+let structs: Structs | null = null;
+
+/** @internal The koffi declarations of the structs in openrs.h, by C name (for the layout test). */
+export function nativeStructs(): Record<string, TypeObject> {
+  const s = declareStructs();
+  return { openrs_model_params: s.ModelParams, openrs_model_info: s.ModelInfo, openrs_sampling_params: s.SamplingParams, openrs_kv_usage: s.KvUsage };
+}
+
+function declareStructs(): Structs {
+  if (structs) return structs;
+  koffi.opaque("openrs_model");
+  koffi.opaque("openrs_session");
+  const ModelParams = koffi.struct("openrs_model_params", { n_threads: "int32_t", use_cuda: "int32_t", kv_bf16: "int32_t" });
+  const ModelInfo = koffi.struct("openrs_model_info", {
+    n_vocab: "int32_t",
+    n_embd: "int32_t",
+    n_layer: "int32_t",
+    n_head: "int32_t",
+    n_head_kv: "int32_t",
+    head_dim: "int32_t",
+    n_ctx_max: "int32_t",
+    dtype: "int32_t",
+    on_cuda: "int32_t",
+    kv_bf16: "int32_t",
+    arch: koffi.array("char", 48, "String"),
+    kv_bytes_per_pos: "int64_t",
+  });
+  const SamplingParams = koffi.struct("openrs_sampling_params", {
+    temperature: "float",
+    top_p: "float",
+    min_p: "float",
+    top_k: "int32_t",
+    seed: "uint64_t",
+    max_new_tokens: "int32_t",
+    n_stop: "int32_t",
+    stop: koffi.array("int32_t", MAX_STOP),
+  });
+  const KvUsage = koffi.struct("openrs_kv_usage", { allocated: "int64_t", after_step: "int64_t", n_seq: "int32_t" });
+  structs = { ModelParams, ModelInfo, SamplingParams, KvUsage };
+  return structs;
+}
+
 // Everything koffi needs, bound once per process.
 interface Bindings {
   lib: LibraryHandle;
@@ -60,32 +110,7 @@ function bind(): Bindings {
   const st = nativeStatus();
   if (!st.available || !st.path) throw new Error(st.reason);
   const lib = koffi.load(st.path);
-  koffi.opaque("openrs_model");
-  koffi.opaque("openrs_session");
-  koffi.struct("openrs_model_params", { n_threads: "int32_t", use_cuda: "int32_t", kv_bf16: "int32_t" });
-  const ModelInfo = koffi.struct("openrs_model_info", {
-    n_vocab: "int32_t",
-    n_embd: "int32_t",
-    n_layer: "int32_t",
-    n_head: "int32_t",
-    n_head_kv: "int32_t",
-    head_dim: "int32_t",
-    n_ctx_max: "int32_t",
-    dtype: "int32_t",
-    on_cuda: "int32_t",
-    kv_bf16: "int32_t",
-    arch: koffi.array("char", 48, "String"),
-  });
-  const SamplingParams = koffi.struct("openrs_sampling_params", {
-    temperature: "float",
-    top_p: "float",
-    min_p: "float",
-    top_k: "int32_t",
-    seed: "uint64_t",
-    max_new_tokens: "int32_t",
-    n_stop: "int32_t",
-    stop: koffi.array("int32_t", MAX_STOP),
-  });
+  const { ModelInfo, SamplingParams } = declareStructs();
   const TokenCb = koffi.proto("int32_t openrs_token_cb(void *user, int32_t seq, int32_t token)");
   const f = (sig: string) => lib.func(sig);
   // Typed-array arguments reach C as pointers to their own memory (no copy, no _Out_ copy-back): the engine writes
@@ -111,6 +136,8 @@ function bind(): Bindings {
       step: f("int32_t openrs_step(openrs_session *s, int32_t capacity, int32_t *out_ids, int32_t *out_tokens, float *out_logprobs, int32_t *out_finish)"),
       seqStop: f("int32_t openrs_seq_stop(openrs_session *s, int32_t id)"),
       seqRunning: f("int32_t openrs_seq_running(const openrs_session *s)"),
+      kvUsage: f("int32_t openrs_get_kv_usage(const openrs_session *s, int32_t id, _Out_ openrs_kv_usage *out)"),
+      kvStartBytes: f("int64_t openrs_kv_start_bytes(const openrs_model *model, int32_t n_prompt, int32_t n_samples, const uint8_t *params)"),
       score: f("int32_t openrs_score(openrs_session *s, const int32_t *tokens, int32_t n, int32_t n_prompt, float *out)"),
       logits: f("int32_t openrs_logits(openrs_session *s, const int32_t *tokens, int32_t n, int32_t n_rows, float *out)"),
       readGbps: f("double openrs_probe_read_gbps(int32_t n_threads, int32_t mib)"),
@@ -164,6 +191,16 @@ export interface ModelInfo {
   device: "cpu" | "cuda";
   /** KV cache element type (bf16 only on the CPU engine, when asked for). */
   kvCache: "f32" | "bf16";
+  /** KV-cache bytes one cached position of one sequence costs (all layers, K and V), as the engine allocates. */
+  kvBytesPerPosition: number;
+}
+
+/** KV-cache memory of running sequences, as the engine allocated it (bytes). */
+export interface KvUsage {
+  allocated: number;
+  /** What is allocated once the next step has grown the caches that are full (a cache doubles when full). */
+  afterStep: number;
+  sequences: number;
 }
 
 export interface NativeModelOptions {
@@ -252,6 +289,7 @@ export class NativeModel {
       dtype: (["f32", "f16", "bf16"] as const)[Number(raw.dtype)],
       device: Number(raw.on_cuda) ? "cuda" : "cpu",
       kvCache: Number(raw.kv_bf16) ? "bf16" : "f32",
+      kvBytesPerPosition: Number(raw.kv_bytes_per_pos),
     };
   }
 
@@ -262,6 +300,15 @@ export class NativeModel {
     const h = await callAsync<unknown>(b.fn.load, resolve(dir), { n_threads: opts.threads ?? 0, use_cuda: { cpu: 0, auto: 1, cuda: 2 }[opts.device ?? "auto"], kv_bf16: opts.kvCache === "bf16" ? 1 : 0 }, err, err.length);
     if (!h) throw new Error(err.toString("utf8", 0, Math.max(0, err.indexOf(0))) || `cannot load ${dir}`);
     return new NativeModel(h, dir);
+  }
+
+  /** KV-cache bytes a NativeSession.start of this prompt length with these params leaves allocated. */
+  kvStartBytes(promptLength: number, params: SampleParams[]): number {
+    if (!this.handle) throw new Error("model is closed");
+    const b = bind();
+    const r = Number(b.fn.kvStartBytes(this.handle, promptLength, params.length, encodeParams(b, params)));
+    if (r < 0) throw new Error(`kvStartBytes: need promptLength > 0, at least one params entry and maxNewTokens >= 0`);
+    return r;
   }
 
   session(): NativeSession {
@@ -430,6 +477,15 @@ export class NativeSession {
     return this.lastRunning;
   }
   private lastRunning = 0;
+
+  /** KV-cache memory of this session's running sequences (all, or the one with this id), read between calls. */
+  kvUsage(id = -1): KvUsage {
+    if (this.closed || !this.handle) return { allocated: 0, afterStep: 0, sequences: 0 };
+    if (this.busy) throw new Error("session is busy: read KV usage between calls");
+    const raw = {} as Record<string, number | bigint>;
+    bind().fn.kvUsage(this.handle, id, raw);
+    return { allocated: Number(raw.allocated), afterStep: Number(raw.after_step), sequences: Number(raw.n_seq) };
+  }
 
   /** Teacher forcing: log p(tokens[i] | tokens[<i]) for i in [nPrompt, tokens.length). */
   async score(tokens: Int32Array | number[], nPrompt: number): Promise<Float32Array> {

@@ -1,6 +1,6 @@
 // rope.ts: RoPE frequencies from config.json, after Hugging Face transformers' rope initialisations
 // (modeling_rope_utils): plain, linear, llama3 and yarn. The reference forward uses this; the C++ engine
-// (model.cpp parse_rope) mirrors it, and a test holds the two to each other.
+// (src/config.cpp parse_rope) mirrors it, and a test holds the two to each other.
 
 export interface RopeParams {
   /** "default" when config.json has no rope_scaling. */

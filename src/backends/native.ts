@@ -36,12 +36,9 @@ export class NativeBackend implements Backend {
   ) {
     this.name = `native-${engine.info.device}`;
     this.session = engine.session();
-    const i = engine.info;
     this.batcher = new ContinuousBatcher(this.session, {
       maxSequences: opts.maxBatch ?? 32,
-      kvBytesPerToken: i.layers * 2 * i.kvHeads * i.headDim * (i.kvCache === "bf16" ? 2 : 4),
-      maxPositions: i.maxPositions,
-      maxKvBytes: opts.maxKvBytes ?? (i.device === "cpu" ? 0.4 * totalmem() : undefined),
+      maxKvBytes: opts.maxKvBytes ?? (engine.info.device === "cpu" ? 0.4 * totalmem() : undefined),
     });
   }
 

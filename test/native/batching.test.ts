@@ -202,8 +202,8 @@ describe.skipIf(!status.available)(`continuous batching${status.available ? "" :
   it("the KV budget holds back new requests while running caches are over it", async () => {
     using model = await NativeModel.load(dir, { threads: 1 });
     using s = model.session();
-    // Budget of ~20 cached tokens: the second request waits until the first finishes.
-    const batcher = new ContinuousBatcher(s, { kvBytesPerToken: 1, maxKvBytes: 20 });
+    // Budget of ~20 cached positions: the second request waits until the first finishes.
+    const batcher = new ContinuousBatcher(s, { maxKvBytes: 20 * model.info.kvBytesPerPosition });
     let peak = 0;
     const watch = () => {
       peak = Math.max(peak, s.running);
@@ -249,9 +249,9 @@ describe.skipIf(!status.available)(`continuous batching${status.available ? "" :
   it("the KV budget counts every sample's first cache (prompt + up to 256 positions), not one prompt", async () => {
     using model = await NativeModel.load(dir, { threads: 1 });
     using s = model.session();
-    // 1 byte per position, budget 600: the running request holds 4 + 10 = 14; an 8-sample request needs
+    // Budget of 600 positions: the running request holds 4 + 10 = 14; an 8-sample request needs
     // 8 x (4 + 10) = 112 -> fits; a 48-sample one (672) must wait until the first finishes.
-    const batcher = new ContinuousBatcher(s, { kvBytesPerToken: 1, maxKvBytes: 600, maxSequences: 64 });
+    const batcher = new ContinuousBatcher(s, { maxKvBytes: 600 * model.info.kvBytesPerPosition, maxSequences: 64 });
     let peak = 0;
     const watch = () => {
       peak = Math.max(peak, s.running);
@@ -269,9 +269,9 @@ describe.skipIf(!status.available)(`continuous batching${status.available ? "" :
   it("over the KV budget the youngest request is preempted and restarts; both still get their lone results, streamed once", async () => {
     using model = await NativeModel.load(dir, { threads: 2 });
     using s = model.session();
-    // 1 byte per position, budget 600: both 4-token requests start (260 + 260); at 256 tokens the older one's cache
+    // Budget of 600 positions: both 4-token requests start (260 + 260); at 256 tokens the older one's cache
     // doubles (520 + 260 > 600), so the younger is stopped and rerun after the older finishes.
-    const batcher = new ContinuousBatcher(s, { kvBytesPerToken: 1, maxKvBytes: 600, maxPositions: 2048 });
+    const batcher = new ContinuousBatcher(s, { maxKvBytes: 600 * model.info.kvBytesPerPosition });
     const pA = [sp(1, { maxNewTokens: 300 })];
     const pB = [sp(2, { maxNewTokens: 300 })];
     const streamB: number[] = [];

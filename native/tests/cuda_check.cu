@@ -1,10 +1,10 @@
-// check.cu: runs each CUDA kernel on random data, compares with plain CPU loops (explicit tolerances), prints GEMM/GEMV throughput.
+// cuda_check.cu: runs each CUDA kernel on random data, compares with plain CPU loops (explicit tolerances), prints GEMM/GEMV throughput.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
-#include "kernels.cuh"
+#include "../cuda/kernels.cuh"
 
 using namespace openrs_cuda;
 

@@ -1,15 +1,17 @@
-// engine.cu: CUDA forward pass (embeddings -> layers -> logits) over the kernels in kernels.cu; sampling stays on the host sampler.
+// backend.cu: the CUDA backend: weights uploaded as bf16, per-sequence device KV caches, and the forward pass
+// (embeddings -> layers -> logits) over the kernels in kernels.cu; logits come back to the host sampler.
 #include <cstring>
 #include <mutex>
 
-#include "../src/kernels.hpp"
-#include "engine.cuh"
+#include "../src/backend.hpp"
+#include "../src/kernels/dtype.hpp"
 #include "kernels.cuh"
 
 namespace openrs_cuda {
 
 using openrs::BatchRow;
 using openrs::Config;
+using openrs::KVCache;
 using openrs::Mat;
 using openrs::Model;
 
@@ -55,7 +57,7 @@ struct Engine {
         }                                                                                          \
     } while (0)
 
-bool device_available(std::string & why) {
+static bool device_available(std::string & why) {
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) { why = cudaGetErrorString(e); return false; }
@@ -92,7 +94,9 @@ static bool upload_vec(Engine * e, float ** d, const std::vector<float> & v, std
     return true;
 }
 
-Engine * engine_create(const Model & m, std::string & err) {
+static void engine_free(Engine * e);
+
+static Engine * engine_create(const Model & m, std::string & err) {
     auto * e = new Engine();
     e->c = m.cfg;
     bool ok = cudaStreamCreate(&e->stream) == cudaSuccess && upload_mat(e, e->embed, m.embed, err) &&
@@ -127,7 +131,7 @@ static void free_scratch(Scratch & s) {
     s = Scratch();
 }
 
-void engine_free(Engine * e) {
+static void engine_free(Engine * e) {
     if (!e) return;
     free_scratch(e->s);
     for (void * p : e->allocs) cudaFree(p);
@@ -135,24 +139,31 @@ void engine_free(Engine * e) {
     delete e;
 }
 
-void * kv_alloc(Engine * e, int cap, std::string & err) {
+// One sequence's device KV: K then V, each [n_layer][cap][n_head_kv * head_dim] f32.
+struct CudaKV : KVCache {
+    float * dev = nullptr;
+    ~CudaKV() override { if (dev) cudaFree(dev); }
+};
+
+static std::unique_ptr<KVCache> kv_alloc(Engine * e, int cap) {
     const size_t n = (size_t)e->c.n_layer * cap * e->c.n_head_kv * e->c.head_dim;
-    void * p = nullptr;
-    cudaError_t r = cudaMalloc(&p, n * 2 * sizeof(float));
-    if (r != cudaSuccess) { err = std::string("CUDA KV cache: ") + cudaGetErrorString(r); return nullptr; }
-    return p;
+    auto kv = std::make_unique<CudaKV>();
+    if (cudaMalloc((void **)&kv->dev, n * 2 * sizeof(float)) != cudaSuccess) {
+        kv->dev = nullptr;
+        cudaGetLastError(); // clear it, or the next forward's error check would report this allocation
+        throw std::bad_alloc(); // out of device memory: the caller reports it like host out-of-memory
+    }
+    kv->cap = cap;
+    return kv;
 }
 
-void kv_free(void * p) { if (p) cudaFree(p); }
-
-void kv_copy_prefix(Engine * e, void * dst, int dst_cap, const void * src, int src_cap, int n) {
+static void kv_copy_prefix(Engine * e, CudaKV & dst, const CudaKV & src, int n) {
     const size_t kvd = (size_t)e->c.n_head_kv * e->c.head_dim, L = e->c.n_layer;
-    float * d = (float *)dst;
-    const float * s = (const float *)src;
     for (int half = 0; half < 2; half++) // K block then V block
-        cudaMemcpy2DAsync(d + half * L * dst_cap * kvd, dst_cap * kvd * 4, s + half * L * src_cap * kvd, src_cap * kvd * 4,
+        cudaMemcpy2DAsync(dst.dev + half * L * dst.cap * kvd, dst.cap * kvd * 4, src.dev + half * L * src.cap * kvd, src.cap * kvd * 4,
                           n * kvd * 4, L, cudaMemcpyDeviceToDevice, e->stream);
     cudaStreamSynchronize(e->stream);
+    dst.len = n;
 }
 
 static bool ensure_scratch(Engine * e, int T, int W, std::string & err) {
@@ -196,7 +207,7 @@ static void linear(Engine * e, float * Y, const float * X, const DevMat & W, con
     }
 }
 
-bool forward(Engine * e, const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits, std::string & err) {
+static bool forward(Engine * e, const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits, std::string & err) {
     std::lock_guard<std::mutex> lock(e->mu);
     const Config & c = e->c;
     const int T = (int)rows.size(), W = (int)want.size(), d = c.n_embd, hd = c.head_dim, nh = c.n_head, nkv = c.n_head_kv;
@@ -210,7 +221,7 @@ bool forward(Engine * e, const std::vector<BatchRow> & rows, const std::vector<i
         tok[t] = rows[t].token;
         pos[t] = rows[t].pos;
         const int cap = rows[t].kv->cap;
-        kb[t] = (float *)rows[t].kv->dev;
+        kb[t] = static_cast<CudaKV *>(rows[t].kv)->dev;
         vb[t] = kb[t] + (size_t)c.n_layer * cap * kvd;
         ls[t] = (int64_t)cap * kvd;
     }
@@ -244,7 +255,6 @@ bool forward(Engine * e, const std::vector<BatchRow> & rows, const std::vector<i
         linear(e, s.tmp, s.g, L.wd, nullptr, T);
         add_inplace(s.x, s.tmp, (int64_t)T * d, st);
     }
-    for (auto & r : rows) r.kv->len = std::max(r.kv->len, r.pos + 1);
     if (W == 0) { CK(cudaStreamSynchronize(st)); return true; }
     std::vector<int32_t> wv(want.begin(), want.end());
     CK(cudaMemcpyAsync(s.want, wv.data(), W * 4, cudaMemcpyHostToDevice, st));
@@ -257,4 +267,37 @@ bool forward(Engine * e, const std::vector<BatchRow> & rows, const std::vector<i
     return true;
 }
 
+class CudaBackend : public openrs::Backend {
+  public:
+    explicit CudaBackend(Engine * e) : e_(e) {}
+    ~CudaBackend() override { engine_free(e_); }
+    bool on_cuda() const override { return true; }
+    bool kv_bf16() const override { return false; }
+    size_t kv_bytes_per_pos() const override { return (size_t)e_->c.n_layer * e_->c.n_head_kv * e_->c.head_dim * 2 * sizeof(float); }
+    std::unique_ptr<KVCache> kv_new(int cap) override { return kv_alloc(e_, cap); }
+    void kv_copy_prefix(KVCache & dst, const KVCache & src, int n) override {
+        openrs_cuda::kv_copy_prefix(e_, static_cast<CudaKV &>(dst), static_cast<const CudaKV &>(src), n);
+    }
+
+  protected:
+    void run(const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits) override {
+        std::string err;
+        if (!openrs_cuda::forward(e_, rows, want, logits, err)) throw openrs::BackendError(err);
+    }
+
+  private:
+    Engine * e_;
+};
+
 } // namespace openrs_cuda
+
+namespace openrs {
+
+std::unique_ptr<Backend> cuda_backend(const Model & m, std::string & why) {
+    if (!openrs_cuda::device_available(why)) return nullptr;
+    openrs_cuda::Engine * e = openrs_cuda::engine_create(m, why);
+    if (!e) return nullptr;
+    return std::make_unique<openrs_cuda::CudaBackend>(e);
+}
+
+} // namespace openrs
