@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { resolveBenchList } from "../../benchmarks/registry.js";
 import { loadProblems } from "../../benchmarks/load.js";
-import { chatMessages, compileChatPrompt, loadTokenizerConfig, userPrompt } from "../../benchmarks/prompt.js";
+import { chatMessages, compileChatPrompt, endOfTurnStrings, loadTokenizerConfig, userPrompt } from "../../benchmarks/prompt.js";
 import type { Problem, SuiteConfig } from "../../benchmarks/types.js";
 import type { RenderedPrompt, RunSuite } from "./runner.js";
 
@@ -17,6 +17,8 @@ export interface PromptRenderer {
   render: (problem: Problem, suite: SuiteConfig) => RenderedPrompt;
   /** Recorded in run.json: "chat-template:<hash of the template>" or "user-message". */
   format: string;
+  /** The template's end-of-turn strings (see endOfTurnStrings); none when the server applies its own template. */
+  stop: string[];
 }
 
 /** Renders through the chat template of `<dir>/tokenizer_config.json` (generation prompt added). */
@@ -27,6 +29,7 @@ export function chatTemplateRenderer(dir: string): PromptRenderer {
   const templateHash = createHash("sha256").update(JSON.stringify(config.chat_template)).digest("hex").slice(0, 12);
   return {
     format: `chat-template:${templateHash}`,
+    stop: endOfTurnStrings(config),
     render: (p) => ({ prompt: render(p.question), messages: chatMessages(p.question) }),
   };
 }
@@ -35,6 +38,7 @@ export function chatTemplateRenderer(dir: string): PromptRenderer {
 export function userMessageRenderer(): PromptRenderer {
   return {
     format: "user-message",
+    stop: [],
     render: (p) => ({ prompt: userPrompt(p.question), messages: chatMessages(p.question) }),
   };
 }
