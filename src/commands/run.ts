@@ -35,6 +35,7 @@ interface RunFlags {
   jobs?: number;
   apiKeyEnv?: string;
   timeoutMs?: number;
+  maxAttempts?: number;
   kvCache?: "f32" | "bf16";
   retryErrors?: boolean;
   progress?: boolean;
@@ -140,6 +141,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       concurrency: flags.concurrency,
       ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
       ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
+      ...(flags.maxAttempts !== undefined ? { maxAttempts: flags.maxAttempts } : {}),
       ...(flags.kvCache !== undefined ? { kvCache: flags.kvCache } : {}),
       ...(kind === "openai" ? { chat } : {}),
       // A locally rendered prompt already starts with the template's BOS; vLLM/SGLang would add a second one.
@@ -213,6 +215,7 @@ function runOptions(cmd: Command): Command {
     .option("-j, --jobs <n>", "grader worker threads (default: min(cores, 4))", positiveInt("--jobs"))
     .option("--api-key-env <name>", "environment variable holding the API key (default OPENAI_API_KEY)")
     .option("--timeout-ms <ms>", "HTTP per-request timeout", positiveInt("--timeout-ms"))
+    .option("--max-attempts <n>", "HTTP attempts per request, the first included (default 6)", positiveInt("--max-attempts"))
     .option("--retry-errors", "resume: generate again the samples an earlier run recorded as failed (finish reason error)")
     .option("--kv-cache <dtype>", "checkpoint directory: KV cache of the CPU engine, f32 (exact, default) or bf16 (half the memory)", kvCacheDtype)
     .option("--progress", "always show the progress bar on stderr (default: when stderr is a TTY)")
