@@ -206,8 +206,8 @@ function runOptions(cmd: Command): Command {
     .option("--preset <name>", `settings preset: ${Object.keys(RUN_PRESETS).join(" | ")} (explicit flags win)`, "openrs-paper")
     .option("--k <list>", "k values for pass@k and maj@k (default: 1, powers of two below n, and n)", kList)
     .option("--data-dir <dir>", "folder holding <suite>.jsonl (default: $OPENRS_DATA_DIR, else ../shared/benchmarks, else the cache)")
-    .option("--tokenizer <dir>", "render prompts with this folder's tokenizer_config.json chat template (needed for /v1/completions)")
-    .option("--chat", "HTTP backend: call /v1/chat/completions (the server applies its chat template)")
+    .option("--tokenizer <dir>", "HTTP: render prompts here with this folder's chat template and call /v1/completions (default: /v1/chat/completions, the server's template)")
+    .option("--chat", "HTTP backend with --tokenizer: call /v1/chat/completions anyway (without --tokenizer it always does)")
     .option(
       "--add-special-tokens",
       'HTTP backend with --tokenizer: let the server add BOS again (default: send "add_special_tokens": false, as the rendered prompt already has it)',
