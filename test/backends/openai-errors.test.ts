@@ -1,13 +1,15 @@
 // Issue 16, item 1: a sample the server fails deterministically (HTTP 500 at one seed, every time) is recorded as
 // failed and the run goes on; failed samples are counted apart, left out of pass@1 with a note, kept as done on a
 // plain rerun and generated again only under --retry-errors. A server that fails everything still stops the run.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { OpenAIBackend } from "../../src/backends/openai.js";
 import type { GenerationRequest } from "../../src/backends/types.js";
+import { compareRuns } from "../../src/runner/compare.js";
 import { computeMetrics, type ScoredSample } from "../../src/runner/metrics.js";
+import { regradeRun } from "../../src/runner/regrade.js";
 import { answerLine, type FakeAction, FakeOpenAIServer, type FakeRequest } from "../support/fake-openai-server.js";
 import { aimeFixture, aimeGold, evalCli, problemOf } from "../support/eval-cli.js";
 
@@ -94,13 +96,13 @@ describe("metrics leave failed samples out instead of counting them wrong", () =
     drift: false,
     vote: correct ? 0 : null,
   });
-  // (samples, pass@1, errors, why)
-  const rows: [ScoredSample[], number, number, string][] = [
-    [[sample("a", 0, true), sample("a", 1, false, "error"), sample("b", 0, false), sample("b", 1, false)], 0.5, 1, "a is 1/1 graded, b is 0/2"],
-    [[sample("a", 0, false, "error"), sample("a", 1, false, "error"), sample("b", 0, true), sample("b", 1, false)], 0.5, 2, "a has nothing graded: out"],
-    [[sample("a", 0, true), sample("a", 1, true), sample("b", 0, true), sample("b", 1, false)], 0.75, 0, "no failures: as before"],
+  // (why, samples, pass@1, errors)
+  const rows: [string, ScoredSample[], number, number][] = [
+    ["a is 1/1 graded, b is 0/2", [sample("a", 0, true), sample("a", 1, false, "error"), sample("b", 0, false), sample("b", 1, false)], 0.5, 1],
+    ["a has nothing graded: left out", [sample("a", 0, false, "error"), sample("a", 1, false, "error"), sample("b", 0, true), sample("b", 1, false)], 0.5, 2],
+    ["no failures: as before", [sample("a", 0, true), sample("a", 1, true), sample("b", 0, true), sample("b", 1, false)], 0.75, 0],
   ];
-  it.each(rows)("%#: pass@1 %s with %s failed (%s)", (samples, pass1, errors) => {
+  it.each(rows)("%s", (_why, samples, pass1, errors) => {
     const m = computeMetrics(samples, { k: [1, 2], resamples: 50 }).suites.s;
     expect(m.primary).toBe("pass@1:n=2"); // n stays what was asked, so score keys do not change
     expect(m.scores[m.primary]).toBe(pass1);
@@ -125,6 +127,7 @@ describe("openrs-eval over a server that fails one sample deterministically", ()
     return failingAt(bad, () => answerLine(aimeGold(p)))(r);
   };
   const out = join(tmp, "run");
+  const withError = join(tmp, "run-with-error");
   const args = (url: string) => ["--model", url, "--bench", "aime24", "--data-dir", dataDir, "--limit", "4", "--samples", "2", "--out", out, "--jobs", "1", "--max-attempts", "2"];
   const lines = () =>
     readFileSync(join(out, "samples.jsonl"), "utf8")
@@ -148,6 +151,12 @@ describe("openrs-eval over a server that fails one sample deterministically", ()
     expect(run.metrics.overall.errors).toBe(1);
     expect(m.scores["pass@1:n=2"]).toBe(1); // every graded sample is right; the failed one is not a wrong answer
     expect(readFileSync(join(out, "summary.md"), "utf8")).toMatch(/\*\*1 sample failed in the backend/);
+    // Regrading keeps the failed sample failed (nothing to grade) and the scores as they were.
+    const re = await regradeRun(out, { jobs: 1 });
+    expect(re.changed).toEqual([]);
+    expect(re.after.suites.aime24.errors).toBe(1);
+    expect(re.after.suites.aime24.scores["pass@1:n=2"]).toBe(1);
+    cpSync(out, withError, { recursive: true });
   }, 60_000);
 
   it("a plain rerun keeps the failed sample as done; --retry-errors asks for that sample alone", async () => {
@@ -170,5 +179,8 @@ describe("openrs-eval over a server that fails one sample deterministically", ()
     const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
     expect(run.metrics.suites.aime24.errors).toBe(0);
     expect(retry.stdout).not.toContain("failed in the backend");
+    // Comparing the run that had the failure with the retried one: the failed sample is no wrong answer there.
+    const c = compareRuns(withError, out, { resamples: 200 });
+    expect(c.suites[0]).toMatchObject({ a: 1, b: 1, diff: 0 });
   }, 60_000);
 });
