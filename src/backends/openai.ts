@@ -36,8 +36,8 @@ export interface OpenAIBackendOptions {
   /** Called before each retry sleep, e.g. to log on stderr. */
   onRetry?: (info: RetryInfo) => void;
   /**
-   * Counts a completion's tokens locally (the `--tokenizer`'s): used when a batched response carries only one total,
-   * which servers define differently (vLLM sums the choices, llama.cpp reports one choice).
+   * Counts a completion's tokens locally (the `--tokenizer`'s), for batched responses whose usage cannot say each
+   * choice's count: it weighs the split of a summed total, or stands alone where the server reports no usage.
    */
   countTokens?: (text: string) => number;
   /**
@@ -264,13 +264,14 @@ function choiceText(c: Choice, chat: boolean): string {
 
 /**
  * Per-choice completion tokens from a response's total, for servers whose `usage` sums over the choices: the total
- * is split in proportion to each text's length (largest remainder, so the parts add up to the total): each sample's
- * count is then an estimate, but their sum, and so a suite's mean, stays exact.
+ * is split in proportion to each text's local token count when `sizes` gives one, else its length (largest
+ * remainder, so the parts add up to the total): each sample's count is then an estimate, but their sum, and so a
+ * suite's mean, stays exact.
  */
-export function splitTokens(total: number | null, texts: readonly string[]): (number | null)[] {
+export function splitTokens(total: number | null, texts: readonly string[], sizes?: readonly number[]): (number | null)[] {
   if (total === null) return texts.map(() => null);
   if (texts.length === 1) return [total];
-  const weights = texts.map((t) => t.length + 1);
+  const weights = texts.map((t, i) => (sizes ? sizes[i] : t.length) + 1);
   const sum = weights.reduce((a, b) => a + b, 0);
   const raw = weights.map((w) => (total * w) / sum);
   const parts = raw.map(Math.floor);
@@ -480,8 +481,7 @@ export class OpenAIBackend implements Backend {
   /** One request with `n = indices.length`; samples the server did not return are asked for one by one. */
   private async generateGroup(req: GenerationRequest, indices: number[], signal?: AbortSignal): Promise<Generation[]> {
     if (this.broken !== null) throw new Error(this.broken);
-    // A local tokenizer counts every choice exactly, whatever the server's usage means: no probe needed then.
-    if (indices.length > 1 && this.usage === null && !this.opts.countTokens) await this.learnUsage(req, signal);
+    if (indices.length > 1 && this.usage === null) await this.learnUsage(req, signal);
     if (indices.length > this.maxN) return this.split(req, indices, signal);
     let res: CompletionResponse;
     try {
@@ -554,9 +554,11 @@ export class OpenAIBackend implements Backend {
     const own = choices.map(choiceTokens);
     if (own.every((o) => o !== null)) return own as { count: number; source: TokenSource }[];
     if (choices.length === 1 && total !== null) return [{ count: total, source: "usage" }];
-    const count = this.opts.countTokens;
-    if (count) return texts.map((t) => ({ count: count(t), source: "tokenizer" as const }));
-    if (this.usage === "sum" && total !== null) return splitTokens(total, texts).map((n) => ({ count: n, source: "usage-split" as const }));
+    // Re-encoding the text is close to what a trained model sampled but not exact (a degenerate output with broken
+    // UTF-8 re-encodes to twice the tokens), so an exact total is split by the local counts rather than replaced.
+    const local = this.opts.countTokens ? texts.map(this.opts.countTokens) : undefined;
+    if (this.usage === "sum" && total !== null) return splitTokens(total, texts, local).map((n) => ({ count: n, source: "usage-split" as const }));
+    if (local) return local.map((n) => ({ count: n, source: "tokenizer" as const }));
     return texts.map(() => ({ count: null, source: "none" as const }));
   }
 

@@ -13,7 +13,6 @@ import { chatTemplateRenderer, type PromptRenderer, prepareSuites, userMessageRe
 import { detailTable, errorNote, table1, uncertaintyNote } from "../runner/report.js";
 import { RunDirError } from "../runner/run-dir.js";
 import { RUN_PRESETS, runEval } from "../runner/runner.js";
-import { loadTokenizer } from "../../native/ts/tokenizer.js";
 
 interface RunFlags {
   model?: string;
@@ -91,10 +90,12 @@ function renderer(flags: RunFlags, kind: string): PromptRenderer {
 }
 
 /**
- * Counts completion tokens with the `--tokenizer`'s tokenizer.json, for servers whose batched usage is ambiguous;
- * undefined when the folder has none (the server's counts are used then).
+ * Counts completion tokens with the `--tokenizer`'s tokenizer.json, for batched responses whose usage cannot say
+ * each sample's count; undefined when the folder has none (the server's counts alone are used then).
  */
-function localTokenCounter(dir: string): ((text: string) => number) | undefined {
+async function localTokenCounter(dir: string): Promise<((text: string) => number) | undefined> {
+  // Loaded on demand: the tokenizer library is only needed by HTTP runs given --tokenizer.
+  const { loadTokenizer } = await import("../../native/ts/tokenizer.js");
   try {
     const tok = loadTokenizer(dir);
     return (text) => tok.encode(text).length;
@@ -146,7 +147,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       ...(kind === "openai" ? { chat } : {}),
       // A locally rendered prompt already starts with the template's BOS; vLLM/SGLang would add a second one.
       ...(kind === "openai" && !chat && !flags.addSpecialTokens ? { extraBody: { add_special_tokens: false } } : {}),
-      ...(kind === "openai" && flags.tokenizer !== undefined ? { countTokens: localTokenCounter(flags.tokenizer) } : {}),
+      ...(kind === "openai" && flags.tokenizer !== undefined ? { countTokens: await localTokenCounter(flags.tokenizer) } : {}),
     });
     const result = await runEval({
       backend,

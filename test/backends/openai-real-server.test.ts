@@ -96,13 +96,20 @@ describe.skipIf(!status.available)(`native-engine OpenAI server${status.availabl
     }
   }, 120_000);
 
-  it("a server limited to n = 4: --samples 8 is split into requests of 4, seeded seed and seed + 4, with the same samples", async () => {
-    const { lines, requests } = await viaServer("http-n4", { maxN: 4, usage: "per-choice" }, ["--tokenizer", model]);
+  it("a server limited to n = 4 (usage summed): split into requests of 4, seeded seed and seed + 4, the total split exactly", async () => {
+    const { lines, requests } = await viaServer("http-n4", { maxN: 4, usage: "sum" }, ["--tokenizer", model]);
     const work = requests.filter((b) => b.max_tokens !== 1).map((b) => [b.n, b.seed]);
     expect(work).toContainEqual([8, 1234]); // refused
     expect(work).toContainEqual([4, 1234]);
     expect(work).toContainEqual([4, 1238]);
-    for (const [key, l] of native) expect(lines.get(key)!.completion, key).toBe(l.completion);
+    for (const [key, l] of native) {
+      const h = lines.get(key)!;
+      expect(h.completion, key).toBe(l.completion);
+      expect(h.tokenSource).toBe("usage-split");
+    }
+    // Each request's parts add up to its exact total, so the suite's total (and mean) equals native's.
+    const sum = (m: Map<string, Line>) => [...m.values()].reduce((a, l) => a + l.completionTokens!, 0);
+    expect(sum(lines)).toBe(sum(native));
   }, 120_000);
 });
 

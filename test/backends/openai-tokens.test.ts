@@ -49,8 +49,9 @@ describe("per-sample completion tokens with n > 1", () => {
   const rows: [FakeServerOptions["usage"], Partial<OpenAIBackendOptions>, string, boolean, string][] = [
     ["first", {}, "usage", false, "llama.cpp: one choice's count, so each sample gets its own request and exact usage"],
     ["per-choice", {}, "choice-usage", true, "each choice carries its own usage"],
-    ["sum", { countTokens: (t) => t.split(" ").length }, "tokenizer", true, "a local tokenizer counts each choice"],
-    ["first", { countTokens: (t) => t.split(" ").length }, "tokenizer", true, "the tokenizer does not care what usage means"],
+    ["sum", { countTokens: (t) => t.split(" ").length }, "usage-split", true, "a summed total split by the local token counts"],
+    ["first", { countTokens: (t) => t.split(" ").length }, "usage", false, "exact usage beats re-encoding the text"],
+    ["none", { countTokens: (t) => t.split(" ").length }, "tokenizer", true, "no usage at all: the local tokenizer alone"],
   ];
   it.each(rows)("usage %s %j: exact counts from %s (batched: %s; %s)", async (usage, opts, source, batched) => {
     const { s, b } = await setup({ usage }, opts);
