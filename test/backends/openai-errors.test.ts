@@ -184,3 +184,20 @@ describe("openrs-eval over a server that fails one sample deterministically", ()
     expect(c.suites[0]).toMatchObject({ a: 1, b: 1, diff: 0 });
   }, 60_000);
 });
+
+describe("openrs-eval over a server that fails every request", () => {
+  it("stops with one line after 16 failures in a row, keeps what it recorded, and exits non-zero", async () => {
+    const dataDir = aimeFixture(join(tmp, "data-broken"));
+    const s = await FakeOpenAIServer.start({ script: () => ({ kind: "error", status: 500, message: "CUDA error: out of memory" }) });
+    servers.push(s);
+    const out = join(tmp, "run-broken");
+    const r = await evalCli(["--model", s.url, "--bench", "aime24", "--data-dir", dataDir, "--limit", "20", "--out", out, "--jobs", "1", "--max-attempts", "1", "-q"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/openai backend: 16 requests in a row failed on the server \(last: HTTP 500: CUDA error: out of memory\); stopping/);
+    const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
+    expect(run.status).toBe("running");
+    expect(run.metrics).toBeNull();
+  });
+});
+
