@@ -84,3 +84,32 @@ export function compileChatTemplate(config: TokenizerConfig): ChatRenderer {
     return text;
   };
 }
+
+/** Stands in for an assistant reply while finding what the template writes after one (plain letters: no escaping). */
+const REPLY_MARK = "OPENRSREPLYMARK";
+
+/**
+ * The strings that end an assistant turn under this tokenizer config: what the chat template writes right after an
+ * assistant message (`<|im_end|>`, `<｜end▁of▁sentence｜>`, `<|eot_id|>`, ...) and the EOS token. A server that does
+ * not stop on the end token gets them as `stop` strings; templates that cannot render a reply give the EOS alone.
+ */
+export function endOfTurnStrings(config: TokenizerConfig): string[] {
+  const out: string[] = [];
+  const add = (t: string): void => {
+    if (t !== "" && !out.includes(t)) out.push(t);
+  };
+  try {
+    const messages: ChatMessage[] = [
+      { role: "user", content: "Q" },
+      { role: "assistant", content: REPLY_MARK },
+    ];
+    const text = compileChatTemplate(config)(messages, false);
+    const at = text.lastIndexOf(REPLY_MARK);
+    // The end marker is the first word after the reply: templates follow it with a newline or nothing.
+    if (at >= 0) add(text.slice(at + REPLY_MARK.length).trim().split(/\s/)[0] ?? "");
+  } catch {
+    // a template that refuses this conversation: the EOS token alone
+  }
+  add(tokenText(config.eos_token));
+  return out;
+}

@@ -2,7 +2,7 @@
 // bounded retries, per-request timeouts, a shared concurrency cap and load balancing over several servers.
 // It leaves prompt rendering to the runner (it sends `req.prompt` or `req.messages` as given).
 import { checkSampleIndices } from "./request.js";
-import type { Backend, Generation, GenerationRequest } from "./types.js";
+import type { Backend, Generation, GenerationRequest, TokenSource } from "./types.js";
 
 export { checkSampleIndices } from "./request.js";
 
@@ -38,6 +38,16 @@ export interface OpenAIBackendOptions {
   random?: () => number;
   /** Called before each retry sleep, e.g. to log on stderr. */
   onRetry?: (info: RetryInfo) => void;
+  /**
+   * Counts a completion's tokens locally (the `--tokenizer`'s), for batched responses whose usage cannot say each
+   * choice's count: it weighs the split of a summed total, or stands alone where the server reports no usage.
+   */
+  countTokens?: (text: string) => number;
+  /**
+   * Requests in a row whose samples failed on the server (HTTP 500 after every retry) before the backend gives up on
+   * the server and fails the run (default 16): one bad sample is recorded and skipped, a broken server is not.
+   */
+  maxErrorStreak?: number;
 }
 
 export interface RetryInfo {
@@ -53,6 +63,12 @@ export interface OpenAIBackendStats {
   retries: number;
   /** Requests whose max_tokens was lowered to fit the server's context (see contextRoom). */
   clipped: number;
+  /** Samples recorded as failed (finish reason "error") after the server answered HTTP 500 to every attempt. */
+  failedSamples: number;
+  /** Most samples one request may ask for: samplesPerRequest, lowered by a server's `n` limit or missing support. */
+  maxN: number;
+  /** What a batched response's `usage` total means on this server, once known ("sum" of the choices, or "none" given). */
+  usageConvention: UsageConvention | null;
   inFlight: number;
   maxInFlight: number;
   /** Attempts started per base URL, in the order given. */
@@ -64,6 +80,71 @@ export class OpenAIConfigError extends Error {}
 
 /** An error that the retry loop must not retry (bad request, auth, abort, close). */
 class FatalError extends Error {}
+
+/** The server refused `n` above its limit ("Value must be between 1 <= value <= 16"): split and ask again. */
+class NLimitError extends FatalError {
+  constructor(
+    message: string,
+    readonly limit: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Every attempt was answered HTTP 500: the server fails this request, not the connection (one bad sample). */
+class SampleFailure extends Error {}
+
+/**
+ * What a server's `usage.completion_tokens` means for `n` > 1, found by one probe request: "sum" over the choices
+ * (vLLM, SGLang), "choice" when each choice carries its own count, "none" when it reports none, "one-choice" when it
+ * reports a single choice's count (llama.cpp) and "unknown" when the probe failed or ignored `n`; the last two are
+ * asked one sample per request from then on, so every count is the exact usage of its own request.
+ */
+export type UsageConvention = "sum" | "choice" | "none" | "one-choice" | "unknown";
+
+/** The limit in a refusal of `n` (llama.cpp: "Field 'n': Value must be between 1 <= value <= 16"), when below `asked`. */
+export function nLimitOf(message: string, asked: number): number | null {
+  if (!/(?:['"`]n['"`]|\bn\b)/.test(message)) return null;
+  const m = /(?:<=|≤|at most|less than or equal to|no more than|maximum(?: value)?(?: is| of)?)\s*(\d+)/i.exec(message);
+  if (!m) return null;
+  const limit = Number(m[1]);
+  return limit >= 1 && limit < asked ? limit : null;
+}
+
+/**
+ * Relays aborts from long-lived signals (close(), the runner's) to per-request callbacks through one listener per
+ * signal: a listener per request piles up on the shared signal (Node warns past 10, and each abort walks them all).
+ */
+export class AbortHub {
+  private readonly watched = new Map<AbortSignal, { callbacks: Set<() => void>; fire: () => void }>();
+
+  /** Calls `onAbort` when `signal` aborts, until the returned function is called. The caller checks `aborted` first. */
+  watch(signal: AbortSignal, onAbort: () => void): () => void {
+    let entry = this.watched.get(signal);
+    if (!entry) {
+      const callbacks = new Set<() => void>();
+      const fire = (): void => {
+        this.watched.delete(signal);
+        for (const f of [...callbacks]) f();
+      };
+      entry = { callbacks, fire };
+      this.watched.set(signal, entry);
+      signal.addEventListener("abort", fire, { once: true });
+    }
+    entry.callbacks.add(onAbort);
+    return () => {
+      const e = this.watched.get(signal);
+      if (e?.callbacks.delete(onAbort) !== true || e.callbacks.size > 0) return;
+      signal.removeEventListener("abort", e.fire);
+      this.watched.delete(signal);
+    };
+  }
+
+  /** Signals with a listener of this hub (0 once every watcher left). */
+  get size(): number {
+    return this.watched.size;
+  }
+}
 
 const RETRY_STATUS = new Set([408, 409, 425, 429, 500, 502, 503, 504]);
 
@@ -157,6 +238,10 @@ interface Choice {
   text?: string;
   message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
   finish_reason?: string | null;
+  /** Per-choice usage, from servers that give it. */
+  usage?: { completion_tokens?: number };
+  /** Completions API: `{tokens: [...]}`; chat API: `{content: [...]}`, one entry per generated token. */
+  logprobs?: { tokens?: unknown[]; content?: unknown[] } | null;
 }
 
 interface CompletionResponse {
@@ -181,14 +266,15 @@ function choiceText(c: Choice, chat: boolean): string {
 }
 
 /**
- * Per-choice completion tokens from a response's total. `usage` sums over the choices, so with several choices the
- * total is split in proportion to each text's length (largest remainder, so the parts add up to the total): each
- * sample's count is then an estimate, but their sum, and so a suite's mean, stays exact.
+ * Per-choice completion tokens from a response's total, for servers whose `usage` sums over the choices: the total
+ * is split in proportion to each text's local token count when `sizes` gives one, else its length (largest
+ * remainder, so the parts add up to the total): each sample's count is then an estimate, but their sum, and so a
+ * suite's mean, stays exact.
  */
-export function splitTokens(total: number | null, texts: readonly string[]): (number | null)[] {
+export function splitTokens(total: number | null, texts: readonly string[], sizes?: readonly number[]): (number | null)[] {
   if (total === null) return texts.map(() => null);
   if (texts.length === 1) return [total];
-  const weights = texts.map((t) => t.length + 1);
+  const weights = texts.map((t, i) => (sizes ? sizes[i] : t.length) + 1);
   const sum = weights.reduce((a, b) => a + b, 0);
   const raw = weights.map((w) => (total * w) / sum);
   const parts = raw.map(Math.floor);
@@ -196,6 +282,14 @@ export function splitTokens(total: number | null, texts: readonly string[]): (nu
   const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (let k = 0; left > 0; k++, left--) parts[order[k % order.length][1]]++;
   return parts;
+}
+
+/** A choice's own token count, when the response carries one (per-choice usage, or its logprob tokens). */
+function choiceTokens(c: Choice): { count: number; source: TokenSource } | null {
+  const u = tokenCount(c.usage?.completion_tokens);
+  if (u !== null) return { count: u, source: "choice-usage" };
+  const lp = c.logprobs?.tokens ?? c.logprobs?.content;
+  return Array.isArray(lp) ? { count: lp.length, source: "logprobs" } : null;
 }
 
 export class OpenAIBackend implements Backend {
@@ -206,13 +300,14 @@ export class OpenAIBackend implements Backend {
   private readonly opts: Required<
     Pick<
       OpenAIBackendOptions,
-      "chat" | "concurrency" | "maxAttempts" | "timeoutMs" | "backoffBaseMs" | "backoffMaxMs" | "balance" | "samplesPerRequest"
+      "chat" | "concurrency" | "maxAttempts" | "timeoutMs" | "backoffBaseMs" | "backoffMaxMs" | "balance" | "samplesPerRequest" | "maxErrorStreak"
     >
   > &
     OpenAIBackendOptions;
   private readonly headers: Record<string, string>;
   private readonly sem: Semaphore;
   private readonly closer = new AbortController();
+  private readonly hub = new AbortHub();
   private readonly urlInFlight: number[];
   private readonly urlRequests: number[];
   private rr = 0;
@@ -222,8 +317,15 @@ export class OpenAIBackend implements Backend {
   private retries = 0;
   /** Requests re-sent with a smaller max_tokens because prompt + max_tokens exceeded the server's context. */
   private clippedRequests = 0;
-  /** Set once a server answered `n > 1` with a single choice: from then on, one request per sample. */
-  private nUnsupported = false;
+  /** Most samples per request: lowered to the server's `n` limit, or to 1 when it ignores `n` or its usage is per choice. */
+  private maxN: number;
+  private usage: UsageConvention | null = null;
+  private usageProbe: Promise<void> | null = null;
+  private failedSamples = 0;
+  /** Requests in a row that ended in failed samples; reset by any answered request. */
+  private errorStreak = 0;
+  /** Set once errorStreak reached its limit: the server is broken, every later request fails with this message. */
+  private broken: string | null = null;
   private closed = false;
 
   private constructor(model: string, urls: string[], opts: OpenAIBackend["opts"], headers: Record<string, string>) {
@@ -234,6 +336,7 @@ export class OpenAIBackend implements Backend {
     this.sem = new Semaphore(opts.concurrency);
     this.urlInFlight = urls.map(() => 0);
     this.urlRequests = urls.map(() => 0);
+    this.maxN = opts.samplesPerRequest;
   }
 
   /**
@@ -251,9 +354,10 @@ export class OpenAIBackend implements Backend {
       backoffMaxMs: 30_000,
       balance: "least-in-flight" as const,
       samplesPerRequest: 64,
+      maxErrorStreak: 16,
       ...options,
     };
-    for (const k of ["concurrency", "maxAttempts", "samplesPerRequest"] as const) {
+    for (const k of ["concurrency", "maxAttempts", "samplesPerRequest", "maxErrorStreak"] as const) {
       if (!Number.isInteger(opts[k]) || opts[k] < 1) throw new OpenAIConfigError(`openai backend: ${k} must be a positive integer (got ${opts[k]})`);
     }
     for (const k of ["timeoutMs", "backoffBaseMs", "backoffMaxMs"] as const) {
@@ -297,10 +401,18 @@ export class OpenAIBackend implements Backend {
       requests: this.requests,
       retries: this.retries,
       clipped: this.clippedRequests,
+      failedSamples: this.failedSamples,
+      maxN: this.maxN,
+      usageConvention: this.usage,
       inFlight: this.inFlight,
       maxInFlight: this.maxInFlight,
       perUrl: this.urls.map((url, i) => ({ url, requests: this.urlRequests[i], inFlight: this.urlInFlight[i] })),
     };
+  }
+
+  /** Abort listeners this backend holds on shared signals (close() and callers' signals): one per live signal. */
+  get watchedSignals(): number {
+    return this.hub.size;
   }
 
   async generate(req: GenerationRequest, signal?: AbortSignal): Promise<Generation[]> {
@@ -314,53 +426,163 @@ export class OpenAIBackend implements Backend {
       throw new Error(`openai backend: empty prompt for ${req.problemId}`);
     }
     if (req.sampleIndices.length === 0) return [];
-    const groupSize = this.nUnsupported ? 1 : this.opts.samplesPerRequest;
-    // Only consecutive indices share a request: its choice j is drawn with seed + first + j, as sample first + j is.
     const sorted = [...req.sampleIndices].sort((a, b) => a - b);
-    const groups: number[][] = [];
-    for (const i of sorted) {
-      const g = groups.at(-1);
-      if (g && g.length < groupSize && g[g.length - 1] === i - 1) g.push(i);
-      else groups.push([i]);
-    }
-    const parts = await Promise.all(groups.map((g) => this.generateGroup(req, g, signal)));
+    const parts = await Promise.all(this.runsOf(sorted).map((g) => this.generateGroup(req, g, signal)));
     return parts.flat();
   }
 
-  /** One request with `n = indices.length`; samples the server did not return are asked for one by one. */
-  private async generateGroup(req: GenerationRequest, indices: number[], signal?: AbortSignal): Promise<Generation[]> {
+  /**
+   * Consecutive indices in groups of at most maxN: a request's choice j is drawn with seed + first + j, as sample
+   * first + j is, so only neighbours share one.
+   */
+  private runsOf(sorted: readonly number[]): number[][] {
+    const groups: number[][] = [];
+    for (const i of sorted) {
+      const g = groups.at(-1);
+      if (g && g.length < this.maxN && g[g.length - 1] === i - 1) g.push(i);
+      else groups.push([i]);
+    }
+    return groups;
+  }
+
+  private body(req: GenerationRequest, first: number, n: number, maxTokens: number): Record<string, unknown> {
     const p = req.params;
     const body: Record<string, unknown> = {
       ...this.opts.extraBody,
       model: this.model,
-      max_tokens: p.maxNewTokens,
+      max_tokens: maxTokens,
       temperature: p.temperature,
       top_p: p.topP,
-      n: indices.length,
+      n,
       // With n > 1 the server draws all n from one seed; the per-sample seed is exact when each sample is its own request.
-      seed: p.seed + indices[0],
+      seed: p.seed + first,
     };
+    if (p.stop && p.stop.length > 0) body.stop = p.stop;
     if (this.opts.chat) body.messages = req.messages;
     else body.prompt = req.prompt;
-    const res = await this.post(this.opts.chat ? "/v1/chat/completions" : "/v1/completions", body, signal);
+    return body;
+  }
+
+  private get path(): string {
+    return this.opts.chat ? "/v1/chat/completions" : "/v1/completions";
+  }
+
+  /** One request with `n = indices.length`; samples the server did not return are asked for one by one. */
+  private async generateGroup(req: GenerationRequest, indices: number[], signal?: AbortSignal): Promise<Generation[]> {
+    if (this.broken !== null) throw new Error(this.broken);
+    if (indices.length > 1 && this.usage === null) await this.learnUsage(req, signal);
+    if (indices.length > this.maxN) return this.split(req, indices, signal);
+    let res: CompletionResponse;
+    const body = this.body(req, indices[0], indices.length, req.params.maxNewTokens);
+    try {
+      res = await this.post(this.path, body, signal);
+    } catch (e) {
+      if (e instanceof NLimitError && indices.length > e.limit) {
+        // Remembered for the rest of the run, so later problems split at once instead of being refused first.
+        this.maxN = Math.min(this.maxN, e.limit);
+        return this.split(req, indices, signal);
+      }
+      if (!(e instanceof SampleFailure)) throw e;
+      // One bad sample should not take its batch with it: ask for each alone, so only the failing one is recorded.
+      if (indices.length > 1) return this.split(req, indices, signal, 1);
+      return [this.failed(req, indices[0], e.message)];
+    }
+    this.errorStreak = 0;
     const choices = [...res.choices!].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).slice(0, indices.length);
     const texts = choices.map((c) => choiceText(c, this.opts.chat));
-    const tokens = splitTokens(tokenCount(res.usage?.completion_tokens), texts);
+    const counts = this.completionTokens(res, choices, texts);
     const out: Generation[] = choices.map((c, j) => ({
       problemId: req.problemId,
       sampleIndex: indices[j],
       completion: texts[j],
       finishReason: finishReason(c.finish_reason),
       promptTokens: tokenCount(res.usage?.prompt_tokens),
-      completionTokens: tokens[j],
-      ...(body.max_tokens !== p.maxNewTokens ? { maxNewTokens: body.max_tokens as number } : {}),
+      completionTokens: counts[j].count,
+      tokenSource: counts[j].source,
+      // post() lowers body.max_tokens when the server's context is shorter: the limit these samples ran under.
+      ...(body.max_tokens !== req.params.maxNewTokens ? { maxNewTokens: body.max_tokens as number } : {}),
     }));
     if (choices.length < indices.length) {
-      if (choices.length === 1) this.nUnsupported = true;
+      if (choices.length === 1) this.maxN = 1;
       const rest = await Promise.all(indices.slice(choices.length).map((i) => this.generateGroup(req, [i], signal)));
       out.push(...rest.flat());
     }
     return out;
+  }
+
+  private async split(req: GenerationRequest, indices: number[], signal: AbortSignal | undefined, size = this.maxN): Promise<Generation[]> {
+    const groups: number[][] = [];
+    for (let k = 0; k < indices.length; k += size) groups.push(indices.slice(k, k + size));
+    return (await Promise.all(groups.map((g) => this.generateGroup(req, g, signal)))).flat();
+  }
+
+  /** A sample the server failed after every retry: recorded, not thrown, unless the server fails everything. */
+  private failed(req: GenerationRequest, sampleIndex: number, message: string): Generation {
+    this.failedSamples++;
+    if (++this.errorStreak >= this.opts.maxErrorStreak) {
+      this.broken =
+        `openai backend: ${this.errorStreak} requests in a row failed on the server (last: ${message}); stopping ` +
+        "(the failed samples are recorded; rerun with --retry-errors once the server is fixed)";
+      throw new Error(this.broken);
+    }
+    return {
+      problemId: req.problemId,
+      sampleIndex,
+      completion: "",
+      finishReason: "error",
+      promptTokens: null,
+      completionTokens: null,
+      tokenSource: "none",
+      error: message,
+    };
+  }
+
+  /**
+   * Each choice's completion tokens, from the best source the response allows: the choice's own count, the single
+   * choice's usage, the local tokenizer, a split of a summed total; null when none applies.
+   */
+  private completionTokens(res: CompletionResponse, choices: Choice[], texts: string[]): { count: number | null; source: TokenSource }[] {
+    const total = tokenCount(res.usage?.completion_tokens);
+    const own = choices.map(choiceTokens);
+    if (own.every((o) => o !== null)) return own as { count: number; source: TokenSource }[];
+    if (choices.length === 1 && total !== null) return [{ count: total, source: "usage" }];
+    // Re-encoding the text is close to what a trained model sampled but not exact (a degenerate output with broken
+    // UTF-8 re-encodes to twice the tokens), so an exact total is split by the local counts rather than replaced.
+    const local = this.opts.countTokens ? texts.map(this.opts.countTokens) : undefined;
+    if (this.usage === "sum" && total !== null) return splitTokens(total, texts, local).map((n) => ({ count: n, source: "usage-split" as const }));
+    if (local) return local.map((n) => ({ count: n, source: "tokenizer" as const }));
+    return texts.map(() => ({ count: null, source: "none" as const }));
+  }
+
+  /** Finds out once what a batched response's usage total means (see UsageConvention); all callers wait for it. */
+  private learnUsage(req: GenerationRequest, signal?: AbortSignal): Promise<void> {
+    this.usageProbe ??= this.probeUsage(req, signal).finally(() => {
+      // A probe cut short by its caller's abort decided nothing: the next batched request probes again.
+      if (this.usage === null) this.usageProbe = null;
+    });
+    return this.usageProbe;
+  }
+
+  /**
+   * Two choices of one token each: a total of 2 is a sum over choices, 1 is one choice's count (then every sample
+   * gets its own request, whose usage is exact). A server that fails the probe is asked one sample per request too.
+   */
+  private async probeUsage(req: GenerationRequest, signal?: AbortSignal): Promise<void> {
+    let res: CompletionResponse;
+    try {
+      res = await this.post(this.path, this.body(req, 0, 2, 1), signal);
+    } catch (e) {
+      if (signal?.aborted || this.closed) throw e;
+      res = {};
+    }
+    const choices = res.choices ?? [];
+    const total = tokenCount(res.usage?.completion_tokens);
+    if (choices.length < 2) this.usage = "unknown";
+    else if (choices.every((c) => choiceTokens(c) !== null)) this.usage = "choice";
+    else if (total === 2) this.usage = "sum";
+    else if (total === null) this.usage = "none";
+    else this.usage = total === 1 ? "one-choice" : "unknown";
+    if (this.usage === "one-choice" || this.usage === "unknown") this.maxN = 1;
   }
 
   private pickUrl(avoid: number): number {
@@ -384,18 +606,18 @@ export class OpenAIBackend implements Backend {
 
   /** POSTs `body` with retries; returns a response holding at least one choice, or throws a one-line Error. */
   private async post(path: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<CompletionResponse> {
-    // One controller per call, relayed from close() and the caller's signal and detached at the end: AbortSignal.any
-    // on the long-lived close signal would pile up a dependant per request.
+    // One controller per call, relayed from close() and the caller's signal through the hub (one listener per shared
+    // signal, however many requests are running) and detached at the end.
     const outer = new AbortController();
-    const relay = () => outer.abort();
-    this.closer.signal.addEventListener("abort", relay, { once: true });
-    signal?.addEventListener("abort", relay, { once: true });
+    const relay = (): void => outer.abort();
     if (signal?.aborted || this.closer.signal.aborted) outer.abort();
+    const unwatchClose = this.hub.watch(this.closer.signal, relay);
+    const unwatchCaller = signal ? this.hub.watch(signal, relay) : null;
     try {
       return await this.attempts(path, body, outer.signal, signal);
     } finally {
-      this.closer.signal.removeEventListener("abort", relay);
-      signal?.removeEventListener("abort", relay);
+      unwatchClose();
+      unwatchCaller?.();
     }
   }
 
@@ -404,6 +626,8 @@ export class OpenAIBackend implements Backend {
     let clipped = false;
     let lastError = "";
     let lastUrl = -1;
+    // Whether every attempt so far was answered HTTP 500: the server fails this request, the connection is fine.
+    let onlyServerErrors = true;
     for (let attempt = 1; attempt <= this.opts.maxAttempts; attempt++) {
       let retryAfterMs = 0;
       try {
@@ -452,13 +676,17 @@ export class OpenAIBackend implements Backend {
           attempt--;
           continue;
         }
+        const limit = res.status === 400 ? nLimitOf(msg, Number(body.n)) : null;
+        if (limit !== null) throw new NLimitError(`openai backend: ${url}${path} refused n = ${body.n}: ${msg}`, limit);
         if (!RETRY_STATUS.has(res.status)) throw new FatalError(`openai backend: ${url}${path} refused the request: ${msg}`);
         const ra = Number(res.headers.get("retry-after"));
         if (Number.isFinite(ra) && ra > 0) retryAfterMs = Math.min(ra * 1000, this.opts.backoffMaxMs);
+        if (res.status !== 500) onlyServerErrors = false;
         lastError = msg;
       } catch (e) {
         if (e instanceof FatalError) throw e;
         if (outer.aborted) throw this.abortError(signal);
+        onlyServerErrors = false;
         lastError = timedOut ? `timed out after ${this.opts.timeoutMs} ms` : oneLine(causeOf(e));
       } finally {
         clearTimeout(timer);
@@ -480,6 +708,9 @@ export class OpenAIBackend implements Backend {
         }
       }
     }
+    // The server answered every attempt with 500 for this request: a fault of this sample (e.g. llama.cpp's
+    // "output does not match the expected format" at one seed), recorded as such; anything else is the server's.
+    if (onlyServerErrors) throw new SampleFailure(lastError);
     throw new Error(`openai backend: ${path} failed after ${this.opts.maxAttempts} attempts (last: ${lastError} at ${this.urls[lastUrl]})`);
   }
 

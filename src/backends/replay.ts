@@ -8,13 +8,15 @@ interface ReplayEntry {
   finishReason: Generation["finishReason"];
   promptTokens: number | null;
   completionTokens: number | null;
+  error?: string;
 }
 
 /** A malformed or incomplete replay file: one line naming the file, the line and what is wrong. */
 export class ReplayError extends Error {}
 
 function finishOf(v: unknown): Generation["finishReason"] {
-  return v === "stop" || v === "length" ? v : "unknown";
+  // "error": a failed sample of an earlier run, replayed as failed rather than graded as an empty answer.
+  return v === "stop" || v === "length" || v === "error" ? v : "unknown";
 }
 
 function countOf(v: unknown): number | null {
@@ -64,6 +66,7 @@ export function parseReplay(text: string, file = "replay file"): Map<string, Map
       finishReason: finishOf(v.finish ?? v.finishReason ?? v.finish_reason),
       promptTokens: countOf(v.promptTokens ?? v.prompt_tokens),
       completionTokens: countOf(v.completionTokens ?? v.completion_tokens),
+      ...(typeof v.error === "string" ? { error: v.error } : {}),
     });
   });
   return byId;

@@ -6,6 +6,11 @@ export interface SamplingParams {
   maxNewTokens: number;
   /** Base seed of the run; backends derive per-sample seeds as they can (seed + sampleIndex). */
   seed: number;
+  /**
+   * Strings that end a sample: the chat template's end of turn. HTTP servers get them as `stop` (a server that does
+   * not stop on the end token would otherwise run to the limit); the native engine stops on the checkpoint's EOS ids.
+   */
+  stop?: string[];
 }
 
 export interface GenerationRequest {
@@ -26,8 +31,11 @@ export interface Generation {
   problemId: string;
   sampleIndex: number;
   completion: string;
-  /** "stop" (end of sequence / stop token) or "length" (hit maxNewTokens); "unknown" when the backend cannot tell. */
-  finishReason: "stop" | "length" | "unknown";
+  /**
+   * "stop" (end of sequence / stop token) or "length" (hit maxNewTokens); "unknown" when the backend cannot tell;
+   * "error" when the server failed this sample after its retries (`error` says why, the completion is empty).
+   */
+  finishReason: "stop" | "length" | "unknown" | "error";
   promptTokens: number | null;
   completionTokens: number | null;
   /**
@@ -35,7 +43,19 @@ export interface Generation {
    * model's context (see request.ts fitNewTokens); recorded per sample and counted in the metrics.
    */
   maxNewTokens?: number;
+  /** Where completionTokens came from, when the backend had to choose (see TokenSource). */
+  tokenSource?: TokenSource;
+  /** The server's message for a failed sample (finishReason "error"). */
+  error?: string;
 }
+
+/**
+ * How a sample's completion token count was obtained: the response's `usage` for this one sample ("usage"), usage
+ * the server gave per choice ("choice-usage"), the choice's logprob tokens ("logprobs"), the local tokenizer
+ * ("tokenizer"), a batched total split in proportion to text length ("usage-split": an estimate whose sum is exact),
+ * or nothing ("none").
+ */
+export type TokenSource = "usage" | "choice-usage" | "logprobs" | "tokenizer" | "usage-split" | "none";
 
 export interface Backend {
   /** Short name recorded in run.json: "replay", "openai", "native-cpu", "native-cuda". */

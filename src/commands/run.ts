@@ -6,11 +6,11 @@ import { BenchmarkDataError } from "../../benchmarks/load.js";
 import { UnknownSuiteError } from "../../benchmarks/registry.js";
 import { backendKind, createBackend, ModelSpecError, ReplayError } from "../backends/index.js";
 import { OpenAIConfigError } from "../backends/openai.js";
-import type { Backend } from "../backends/types.js";
+import type { Backend, SamplingParams } from "../backends/types.js";
 import { type CommandContext, intInRange, numberInRange, positiveInt, positiveNumber, UsageError } from "../cli-common.js";
 import { defaultKs } from "../runner/metrics.js";
 import { chatTemplateRenderer, type PromptRenderer, prepareSuites, userMessageRenderer } from "../runner/prepare.js";
-import { detailTable, table1, uncertaintyNote } from "../runner/report.js";
+import { detailTable, errorNote, table1, uncertaintyNote } from "../runner/report.js";
 import { RunDirError } from "../runner/run-dir.js";
 import { RUN_PRESETS, runEval } from "../runner/runner.js";
 
@@ -35,7 +35,9 @@ interface RunFlags {
   budgetMs?: number;
   apiKeyEnv?: string;
   timeoutMs?: number;
+  maxAttempts?: number;
   kvCache?: "f32" | "bf16";
+  retryErrors?: boolean;
   progress?: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -70,6 +72,21 @@ function renderer(flags: RunFlags, kind: string): PromptRenderer {
   return userMessageRenderer();
 }
 
+/**
+ * Counts completion tokens with the `--tokenizer`'s tokenizer.json, for batched responses whose usage cannot say
+ * each sample's count; undefined when the folder has none (the server's counts alone are used then).
+ */
+async function localTokenCounter(dir: string): Promise<((text: string) => number) | undefined> {
+  // Loaded on demand: the tokenizer library is only needed by HTTP runs given --tokenizer.
+  const { loadTokenizer } = await import("../../native/ts/tokenizer.js");
+  try {
+    const tok = loadTokenizer(dir);
+    return (text) => tok.encode(text).length;
+  } catch {
+    return undefined;
+  }
+}
+
 const USER_ERRORS = [UnknownSuiteError, BenchmarkDataError, ModelSpecError, ReplayError, RunDirError, OpenAIConfigError];
 
 async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number> {
@@ -78,7 +95,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
   const preset = RUN_PRESETS[flags.preset];
   if (!preset) throw new UsageError(`unknown --preset "${flags.preset}" (known: ${Object.keys(RUN_PRESETS).join(", ")})`);
   const samples = flags.samples ?? preset.samples;
-  const sampling = {
+  const sampling: SamplingParams = {
     temperature: flags.temperature ?? preset.sampling.temperature,
     topP: flags.topP ?? preset.sampling.topP,
     maxNewTokens: flags.maxNewTokens ?? preset.sampling.maxNewTokens,
@@ -100,16 +117,21 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
     const suites = prepareSuites(flags.bench, { dataDir: flags.dataDir, limit: flags.limit });
     // Without --tokenizer the prompt cannot be rendered here, so the server's chat endpoint applies its template.
     const chat = flags.tokenizer === undefined ? kind === "openai" : Boolean(flags.chat);
+    const prompt = renderer(flags, kind);
+    // The template's end of turn as stop strings, for servers that do not stop on the end token (recorded in run.json
+    // with the sampling settings); the native engine stops on the checkpoint's own EOS ids.
+    if (kind === "openai" && prompt.stop.length > 0) sampling.stop = prompt.stop;
     backend = await createBackend(flags.model, {
       concurrency: flags.concurrency,
       ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
       ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
+      ...(flags.maxAttempts !== undefined ? { maxAttempts: flags.maxAttempts } : {}),
       ...(flags.kvCache !== undefined ? { kvCache: flags.kvCache } : {}),
       ...(kind === "openai" ? { chat } : {}),
       // A locally rendered prompt already starts with the template's BOS; vLLM/SGLang would add a second one.
       ...(kind === "openai" && !chat && !flags.addSpecialTokens ? { extraBody: { add_special_tokens: false } } : {}),
+      ...(kind === "openai" && flags.tokenizer !== undefined ? { countTokens: await localTokenCounter(flags.tokenizer) } : {}),
     });
-    const prompt = renderer(flags, kind);
     const result = await runEval({
       backend,
       suites,
@@ -124,6 +146,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       preset: flags.preset,
       jobs: flags.jobs,
       gradeBudgetMs: flags.budgetMs,
+      retryErrors: flags.retryErrors,
       progress: flags.quiet ? "off" : flags.progress ? "on" : "auto",
       stderr: err as NodeJS.WritableStream & { isTTY?: boolean },
       signal: abort.signal,
@@ -132,11 +155,14 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
     if (flags.json) {
       out.write(`${JSON.stringify({ dir: outDir, metrics: m.metrics }, null, 2)}\n`);
     } else {
-      out.write(`${table1(m)}\n${detailTable(m)}\n${uncertaintyNote(m)}\n`);
+      const note = errorNote(m);
+      out.write(`${table1(m)}\n${detailTable(m)}\n${uncertaintyNote(m)}\n${note ? `${note}\n` : ""}`);
     }
     if (!flags.quiet) {
       const reused = result.reused ? `, ${result.reused} reused from an earlier run` : "";
-      err.write(`openrs-eval: ${result.generated} samples generated${reused}; wrote ${join(outDir, "run.json")}, samples.jsonl, summary.md\n`);
+      const retried = result.retried ? `, ${result.retried} failed sample(s) retried` : "";
+      const failed = result.failed ? `, ${result.failed} failed in the backend (left out of the scores)` : "";
+      err.write(`openrs-eval: ${result.generated} samples generated${reused}${retried}${failed}; wrote ${join(outDir, "run.json")}, samples.jsonl, summary.md\n`);
     }
     return 0;
   } catch (e) {
@@ -165,8 +191,8 @@ function runOptions(cmd: Command): Command {
     .option("--preset <name>", `settings preset: ${Object.keys(RUN_PRESETS).join(" | ")} (explicit flags win)`, "openrs-paper")
     .option("--k <list>", "k values for pass@k and maj@k (default: 1, powers of two below n, and n)", kList)
     .option("--data-dir <dir>", "folder holding <suite>.jsonl (default: $OPENRS_DATA_DIR, else ../shared/benchmarks, else the cache)")
-    .option("--tokenizer <dir>", "render prompts with this folder's tokenizer_config.json chat template (needed for /v1/completions)")
-    .option("--chat", "HTTP backend: call /v1/chat/completions (the server applies its chat template)")
+    .option("--tokenizer <dir>", "HTTP: render prompts here with this folder's chat template and call /v1/completions (default: /v1/chat/completions, the server's template)")
+    .option("--chat", "HTTP backend with --tokenizer: call /v1/chat/completions anyway (without --tokenizer it always does)")
     .option(
       "--add-special-tokens",
       'HTTP backend with --tokenizer: let the server add BOS again (default: send "add_special_tokens": false, as the rendered prompt already has it)',
@@ -175,6 +201,8 @@ function runOptions(cmd: Command): Command {
     .option("--budget-ms <ms>", 'hard grading time per sample; slower ones get reason "timeout" (default 1000)', positiveNumber("--budget-ms"))
     .option("--api-key-env <name>", "environment variable holding the API key (default OPENAI_API_KEY)")
     .option("--timeout-ms <ms>", "HTTP per-request timeout", positiveInt("--timeout-ms"))
+    .option("--max-attempts <n>", "HTTP attempts per request, the first included (default 6)", positiveInt("--max-attempts"))
+    .option("--retry-errors", "resume: generate again the samples an earlier run recorded as failed (finish reason error)")
     .option("--kv-cache <dtype>", "checkpoint directory: KV cache of the CPU engine, f32 (exact, default) or bf16 (half the memory)", kvCacheDtype)
     .option("--progress", "always show the progress bar on stderr (default: when stderr is a TTY)")
     .option("-q, --quiet", "no progress and no closing line on stderr")

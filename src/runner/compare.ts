@@ -50,7 +50,8 @@ function load(dir: string): Loaded {
   const n = manifest.settings.samples;
   const scores = new Map<string, Map<string, boolean[]>>();
   for (const r of new SampleScanner(join(dir, SAMPLES_FILE)).records()) {
-    if (r.sample >= n) continue;
+    // A failed sample (finish "error") has no verdict: it is left out, as the run's own scores leave it out.
+    if (r.sample >= n || r.finish === "error") continue;
     let s = scores.get(r.suite);
     if (!s) scores.set(r.suite, (s = new Map()));
     let flags = s.get(r.id);
@@ -93,7 +94,8 @@ export function compareRuns(dirA: string, dirB: string, opts: { resamples?: numb
     const sa = A.scores.get(entry.id);
     const sb = B.scores.get(entry.id);
     if (!sa || !sb) continue;
-    const ids = [...sa.keys()].filter((id) => sb.has(id)).sort();
+    const graded = (flags: boolean[] | undefined): boolean => flags?.some((f) => f !== undefined) === true;
+    const ids = [...sa.keys()].filter((id) => graded(sa.get(id)) && graded(sb.get(id))).sort();
     if (ids.length === 0) continue;
     const pa = Float64Array.from(ids, (id) => frac(sa.get(id)!));
     const pb = Float64Array.from(ids, (id) => frac(sb.get(id)!));

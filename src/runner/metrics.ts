@@ -62,6 +62,13 @@ export interface FailureCounts {
 export interface SuiteMetrics extends Uncertainty {
   problems: number;
   samples: number;
+  /**
+   * Samples the backend failed to produce (finish reason "error", e.g. a server's HTTP 500 after every retry). They
+   * have no answer, so they are left out of every score and count rather than counted wrong; see failedNote.
+   */
+  errors: number;
+  /** Problems without one graded sample (every sample failed): left out of the scores. */
+  unscoredProblems: number;
   /** Samples per problem (the smallest, if they differ). */
   n: number;
   /** Key of the primary score in `scores` (`pass@1:n=N`). */
@@ -81,6 +88,8 @@ export interface OverallMetrics extends Uncertainty {
   scores: Record<string, number>;
   counts: FailureCounts;
   meanCompletionTokens: number | null;
+  /** Failed samples over all suites (see SuiteMetrics.errors). */
+  errors: number;
 }
 
 export interface RunMetrics {
@@ -89,8 +98,20 @@ export interface RunMetrics {
 }
 
 interface ProblemRow {
+  /** Graded samples (failed ones are counted in `errors` only). */
   samples: ScoredSample[];
   correct: number;
+  /** Samples of the problem, failed ones included. */
+  total: number;
+  errors: number;
+}
+
+/** What reports say under a table when samples failed. */
+export function failedNote(errors: number): string {
+  return (
+    `${errors} sample${errors === 1 ? "" : "s"} failed in the backend (finish reason "error", the server's message in ` +
+    "samples.jsonl) and are left out of the scores, not counted wrong; rerun with --retry-errors to retry them."
+  );
 }
 
 function groupBySuite(samples: readonly ScoredSample[], order?: readonly string[]): Map<string, Map<string, ProblemRow>> {
@@ -100,7 +121,12 @@ function groupBySuite(samples: readonly ScoredSample[], order?: readonly string[
     let problems = suites.get(s.suite);
     if (!problems) suites.set(s.suite, (problems = new Map()));
     let row = problems.get(s.id);
-    if (!row) problems.set(s.id, (row = { samples: [], correct: 0 }));
+    if (!row) problems.set(s.id, (row = { samples: [], correct: 0, total: 0, errors: 0 }));
+    row.total++;
+    if (s.finish === "error") {
+      row.errors++;
+      continue;
+    }
     row.samples.push(s);
     if (s.correct) row.correct++;
   }
@@ -135,27 +161,34 @@ function suiteMetrics(problems: Map<string, ProblemRow>, suite: string, ks: read
   replicates: Float64Array;
 } {
   // Sorting by id makes the result independent of the order samples were written in (resumed runs).
-  const rows = [...problems.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
-  for (const r of rows) r.samples.sort((a, b) => a.sample - b.sample);
-  const n = rows.length ? Math.min(...rows.map((r) => r.samples.length)) : 0;
+  const all = [...problems.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
+  for (const r of all) r.samples.sort((a, b) => a.sample - b.sample);
+  // n is the samples asked per problem (failed ones included), so a failure does not rename the score keys; a
+  // problem enters a score only with enough graded samples for it (one for pass@1, k for pass@k and maj@k).
+  const n = all.length ? Math.min(...all.map((r) => r.total)) : 0;
+  const rows = all.filter((r) => r.samples.length > 0);
   const perProblem = Float64Array.from(rows, (r) => r.correct / r.samples.length);
   const primary = `pass@1:n=${n}`;
   const scores: Record<string, number> = { [primary]: mean(perProblem) };
   for (const k of ks) {
     if (k < 2 || k > n) continue;
-    scores[`pass@k:k=${k}&n=${n}`] = mean(rows.map((r) => passAtK(r.samples.length, r.correct, k)));
+    const full = rows.filter((r) => r.samples.length >= k);
+    scores[`pass@k:k=${k}&n=${n}`] = mean(full.map((r) => passAtK(r.samples.length, r.correct, k)));
   }
   for (const k of ks) {
     if (k < 2 || k > n) continue;
-    scores[`maj@k:k=${k}&n=${n}`] = mean(rows.map((r) => (majorityCorrect(r.samples, k) ? 1 : 0)));
+    const full = rows.filter((r) => r.samples.length >= k);
+    scores[`maj@k:k=${k}&n=${n}`] = mean(full.map((r) => (majorityCorrect(r.samples, k) ? 1 : 0)));
   }
   const counts = zeroCounts();
   let tokens = 0;
   let tokenSamples = 0;
   let samples = 0;
-  for (const r of rows) {
+  let errors = 0;
+  for (const r of all) {
+    samples += r.total;
+    errors += r.errors;
     for (const s of r.samples) {
-      samples++;
       if (s.extracted === null) counts.noAnswer++;
       if (s.finish === "length") counts.truncated++;
       if (s.think) counts.format++;
@@ -173,8 +206,10 @@ function suiteMetrics(problems: Map<string, ProblemRow>, suite: string, ks: read
   return {
     replicates,
     metrics: {
-      problems: rows.length,
+      problems: all.length,
       samples,
+      errors,
+      unscoredProblems: all.length - rows.length,
       n,
       primary,
       scores,
@@ -224,7 +259,9 @@ export function computeMetrics(samples: readonly ScoredSample[], opts: MetricOpt
   const counts = zeroCounts();
   let tokens = 0;
   let tokenSuites = 0;
+  let errors = 0;
   for (const m of list) {
+    errors += m.errors;
     for (const key of Object.keys(counts) as (keyof FailureCounts)[]) counts[key] += m.counts[key];
     if (m.meanCompletionTokens !== null) {
       tokens += m.meanCompletionTokens;
@@ -242,6 +279,7 @@ export function computeMetrics(samples: readonly ScoredSample[], opts: MetricOpt
       se: { method: "clustered-by-problem", value: Math.sqrt(seSum) / list.length },
       counts,
       meanCompletionTokens: tokenSuites ? tokens / tokenSuites : null,
+      errors,
     },
   };
 }

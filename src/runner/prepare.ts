@@ -6,7 +6,7 @@ import { resolveBenchList } from "../../benchmarks/registry.js";
 import { loadProblems } from "../../benchmarks/load.js";
 import { chatMessages, type PromptOptions, userPrompt } from "../../benchmarks/prompt.js";
 import type { Problem, SuiteConfig } from "../../benchmarks/types.js";
-import { compileChatTemplate, loadTokenizerConfig, type TokenizerConfig } from "../../native/ts/chat-template.js";
+import { compileChatTemplate, endOfTurnStrings, loadTokenizerConfig, type TokenizerConfig } from "../../native/ts/chat-template.js";
 import type { RenderedPrompt, RunSuite } from "./runner.js";
 
 /** Loads the suites of a `--bench` value ("all" or "a,b"), each limited to its first `limit` problems. */
@@ -18,6 +18,8 @@ export interface PromptRenderer {
   render: (problem: Problem, suite: SuiteConfig) => RenderedPrompt;
   /** Recorded in run.json: "chat-template:<hash of the template>" or "user-message". */
   format: string;
+  /** The template's end-of-turn strings (see endOfTurnStrings); none when the server applies its own template. */
+  stop: string[];
 }
 
 /**
@@ -43,6 +45,7 @@ export function chatTemplateRenderer(dir: string): PromptRenderer {
   const templateHash = createHash("sha256").update(JSON.stringify(config.chat_template)).digest("hex").slice(0, 12);
   return {
     format: `chat-template:${templateHash}`,
+    stop: endOfTurnStrings(config),
     render: (p) => ({ prompt: render(p.question), messages: chatMessages(p.question) }),
   };
 }
@@ -51,6 +54,7 @@ export function chatTemplateRenderer(dir: string): PromptRenderer {
 export function userMessageRenderer(): PromptRenderer {
   return {
     format: "user-message",
+    stop: [],
     render: (p) => ({ prompt: userPrompt(p.question), messages: chatMessages(p.question) }),
   };
 }

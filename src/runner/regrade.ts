@@ -64,7 +64,12 @@ export async function regradeRun(dir: string, opts: RegradeOptions = {}): Promis
       window = [];
       const fresh = await Promise.all(
         // Samples of suites the manifest does not list (an earlier invocation's) are graded with the default preset.
-        batch.map((r) => pools.get(suiteGradeOptions(suites.get(r.suite) ?? { preset: "eval" })).grade(r.completion, r.gold)),
+        // Failed samples (finish "error") have no completion to grade: they stay as recorded.
+        batch.map((r) =>
+          r.finish === "error"
+            ? { correct: r.correct, extracted: r.extracted, reason: r.reason }
+            : pools.get(suiteGradeOptions(suites.get(r.suite) ?? { preset: "eval" })).grade(r.completion, r.gold),
+        ),
       );
       const lines: string[] = [];
       batch.forEach((r, i) => {

@@ -1,7 +1,7 @@
 // Human-readable views of a run: the paper-style Table 1 row and the per-suite detail table (cli-table3 for the
 // console), and summary.md with the same content plus how the uncertainty was computed.
 import Table from "cli-table3";
-import type { OverallMetrics, RunMetrics, SuiteMetrics } from "./metrics.js";
+import { failedNote, type OverallMetrics, type RunMetrics, type SuiteMetrics } from "./metrics.js";
 import type { RunManifest } from "./run-dir.js";
 
 /** A score in [0, 1] as percentage points with one decimal. */
@@ -36,7 +36,18 @@ function rows(m: RunManifest): Row[] {
   return out;
 }
 
-function detailCells(r: Row, extras: string[]): string[] {
+/** Failed samples of the run (0 for runs recorded before they were counted). */
+function runErrors(m: RunManifest): number {
+  return m.metrics?.overall?.errors ?? Object.values(m.metrics?.suites ?? {}).reduce((a, s) => a + (s.errors ?? 0), 0);
+}
+
+/** The line reports print under the tables when samples failed (null when none did). */
+export function errorNote(m: RunManifest): string | null {
+  const errors = runErrors(m);
+  return errors > 0 ? failedNote(errors) : null;
+}
+
+function detailCells(r: Row, extras: string[], errors: boolean): string[] {
   const { m } = r;
   const c = m.counts;
   return [
@@ -52,11 +63,27 @@ function detailCells(r: Row, extras: string[]): string[] {
     String(c.format),
     String(c.languageDrift),
     m.meanCompletionTokens === null ? "-" : m.meanCompletionTokens.toFixed(0),
+    ...(errors ? [String(m.errors ?? 0)] : []),
   ];
 }
 
-function detailHead(extras: string[]): string[] {
-  return ["Suite", "Problems", "n", "pass@1", "SE", "95% CI", ...extras.map((k) => k.replace(/&n=\d+$/, "")), "no answer", "truncated", "</think>", "lang drift", "mean tokens"];
+/** The "failed" column appears only in runs with failed samples, so ordinary tables keep their shape. */
+function detailHead(extras: string[], errors: boolean): string[] {
+  return [
+    "Suite",
+    "Problems",
+    "n",
+    "pass@1",
+    "SE",
+    "95% CI",
+    ...extras.map((k) => k.replace(/&n=\d+$/, "")),
+    "no answer",
+    "truncated",
+    "</think>",
+    "lang drift",
+    "mean tokens",
+    ...(errors ? ["failed"] : []),
+  ];
 }
 
 /** The paper's Table 1 layout: one row (this model), pass@1 per suite and the plain average. */
@@ -76,8 +103,9 @@ export function table1(m: RunManifest): string {
 export function detailTable(m: RunManifest): string {
   if (!m.metrics) return "(no metrics)";
   const extras = extraKeys(m.metrics);
-  const t = new Table({ head: detailHead(extras), style: { head: [], border: [] } });
-  for (const r of rows(m)) t.push(detailCells(r, extras));
+  const errors = runErrors(m) > 0;
+  const t = new Table({ head: detailHead(extras, errors), style: { head: [], border: [] } });
+  for (const r of rows(m)) t.push(detailCells(r, extras, errors));
   return t.toString();
 }
 
@@ -124,6 +152,9 @@ export function summaryMarkdown(m: RunManifest): string {
   if (ids.length > 1 && metrics.overall) cells.push(pct(metrics.overall.scores[metrics.overall.primary]));
   lines.push("## pass@1", "", mdTable(head, [[m.model, ...cells]]), "");
   const extras = extraKeys(metrics);
-  lines.push("## Details", "", mdTable(detailHead(extras), rows(m).map((r) => detailCells(r, extras))), "", uncertaintyNote(m), "");
+  const errors = runErrors(m) > 0;
+  lines.push("## Details", "", mdTable(detailHead(extras, errors), rows(m).map((r) => detailCells(r, extras, errors))), "", uncertaintyNote(m), "");
+  const note = errorNote(m);
+  if (note) lines.push(`**${note}**`, "");
   return lines.join("\n");
 }

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { Generation, SamplingParams } from "../backends/types.js";
+import type { Generation, SamplingParams, TokenSource } from "../backends/types.js";
 import type { RunMetrics } from "./metrics.js";
 
 export const RUN_SCHEMA = "openrs-run";
@@ -25,11 +25,16 @@ export interface SampleRecord {
   extracted: string | null;
   /** The grader's reason, e.g. "equal:rational", "no-answer", "timeout". */
   reason: string;
+  /** "error" marks a sample the backend failed to produce (not graded, left out of the scores; see `error`). */
   finish: Generation["finishReason"];
   promptTokens: number | null;
   completionTokens: number | null;
   /** Present when the new-token limit was lowered to fit the model's context: the limit the sample ran under. */
   maxNewTokens?: number;
+  /** Where completionTokens came from, when the backend says (see TokenSource). */
+  tokenSource?: TokenSource;
+  /** Why the sample failed (the server's message), for finish "error". */
+  error?: string;
   gold: string;
   prompt: string;
   completion: string;
@@ -296,6 +301,42 @@ export interface OpenedRun<T> {
   /** Sample lines on disk. */
   onDisk: number;
   tornBytes: number;
+  /** Failed samples (finish "error") kept as done. */
+  failed: number;
+  /** Failed samples removed from samples.jsonl to be generated again (retryErrors). */
+  retrying: number;
+}
+
+export interface OpenRunOptions {
+  /**
+   * Treat failed samples (finish "error") as not done: their lines are removed from samples.jsonl (rewritten
+   * atomically) so the resumed run generates them again and the file keeps one line per sample. Without it they
+   * count as done, so a rerun does not hammer a server on the samples it cannot produce.
+   */
+  retryErrors?: boolean;
+}
+
+/** Rewrites samples.jsonl without its failed samples (temp file + rename: a crash leaves the old or the new one). */
+function dropFailed(file: string): void {
+  const tmp = `${file}.retry-${process.pid}`;
+  const fd = openSync(tmp, "w");
+  try {
+    let lines: string[] = [];
+    const flush = (): void => {
+      if (lines.length) writeSync(fd, lines.join(""));
+      lines = [];
+    };
+    for (const r of new SampleScanner(file).records()) {
+      if (r.finish === "error") continue;
+      lines.push(`${JSON.stringify(r)}\n`);
+      if (lines.length >= 1024) flush();
+    }
+    flush();
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
 }
 
 /** Describes how `next` differs from `prev` in the settings that make samples, or null when they agree. */
@@ -330,6 +371,7 @@ export function openRunDir<T>(
   next: Pick<RunManifest, "model" | "backend" | "settings" | "suites" | "promptFormat">,
   fingerprints: ReadonlyMap<string, string>,
   keep: (r: SampleRecord) => T | undefined,
+  opts: OpenRunOptions = {},
 ): OpenedRun<T> {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new RunDirError(`--out ${dir} exists and is not a directory`);
   mkdirSync(dir, { recursive: true });
@@ -344,6 +386,8 @@ export function openRunDir<T>(
   const scanner = new SampleScanner(file);
   const kept: T[] = [];
   let onDisk = 0;
+  let failed = 0;
+  let retrying = 0;
   for (const r of scanner.records()) {
     onDisk++;
     const want = fingerprints.get(r.suite);
@@ -352,9 +396,17 @@ export function openRunDir<T>(
         `${file} holds samples of ${r.suite} made with different settings (fingerprint ${r.cfg}, expected ${want}); use another --out`,
       );
     }
+    if (r.finish === "error") {
+      if (opts.retryErrors) {
+        retrying++;
+        continue;
+      }
+      failed++;
+    }
     const k = keep(r);
     if (k !== undefined) kept.push(k);
   }
   if (scanner.tornBytes > 0) truncateSync(file, scanner.goodBytes);
-  return { dir, previous, kept, onDisk, tornBytes: scanner.tornBytes };
+  if (retrying > 0) dropFailed(file);
+  return { dir, previous, kept, onDisk, tornBytes: scanner.tornBytes, failed, retrying };
 }

@@ -76,6 +76,8 @@ export interface RunOptions {
   stderr?: ProgressOptions["stream"];
   /** Sample lines per write to samples.jsonl (default 64). */
   batchLines?: number;
+  /** Generate again the samples an earlier invocation recorded as failed (finish "error"); see OpenRunOptions. */
+  retryErrors?: boolean;
   signal?: AbortSignal;
 }
 
@@ -85,7 +87,13 @@ export interface RunResult {
   generated: number;
   /** Samples found on disk from an earlier invocation. */
   reused: number;
+  /** Samples of this invocation that failed in the backend (recorded with finish "error", left out of the scores). */
+  failed: number;
+  /** Failed samples of earlier invocations generated again (--retry-errors). */
+  retried: number;
 }
+
+const FAILED_VERDICT = { correct: false, extracted: null, reason: "error" } as const;
 
 /** Problem id as backends see it: `<suite>/<id>` (data ids usually carry the prefix already). */
 export function requestId(suite: string, problemId: string): string {
@@ -191,7 +199,13 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     for (const p of s.problems) for (let i = 0; i < opts.samples; i++) wanted.add(sampleKey(s.config.id, p.id, i));
   });
   // Only what the metrics need is kept in memory; prompts and completions stay on disk.
-  const opened = openRunDir(opts.out, head, fingerprints, (r) => (wanted.has(sampleKey(r.suite, r.id, r.sample)) ? toScored(r) : undefined));
+  const opened = openRunDir(
+    opts.out,
+    head,
+    fingerprints,
+    (r) => (wanted.has(sampleKey(r.suite, r.id, r.sample)) ? toScored(r) : undefined),
+    { retryErrors: opts.retryErrors },
+  );
   const scored = new Map<string, ScoredSample>();
   for (const s of opened.kept) scored.set(sampleKey(s.suite, s.id, s.sample), s);
   const done = new Set(scored.keys());
@@ -236,6 +250,7 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
   const onOuterAbort = (): void => abort.abort();
   opts.signal?.addEventListener("abort", onOuterAbort);
   let generated = 0;
+  let failedNow = 0;
   let genMs = 0;
   let gradeMs = 0;
   let failure: Error | null = null;
@@ -264,7 +279,8 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
       if (want.size) throw new Error(`backend ${backend.name} returned no sample ${[...want].join(", ")} for ${problemId}`);
       const pool = pools.get(suiteGradeOptions(task.entry));
       const r0 = performance.now();
-      const verdicts = await Promise.all(gens.map((g) => pool.grade(g.completion, task.problem.gold)));
+      // A failed sample has nothing to grade: it is recorded as failed, never as a wrong answer.
+      const verdicts = await Promise.all(gens.map((g) => (g.finishReason === "error" ? FAILED_VERDICT : pool.grade(g.completion, task.problem.gold))));
       gradeMs += performance.now() - r0;
       // Written even if another request failed meanwhile: they are finished samples a resume need not redo.
       gens.forEach((g, j) => {
@@ -281,6 +297,8 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
           promptTokens: g.promptTokens,
           completionTokens: g.completionTokens,
           ...(g.maxNewTokens !== undefined ? { maxNewTokens: g.maxNewTokens } : {}),
+          ...(g.tokenSource ? { tokenSource: g.tokenSource } : {}),
+          ...(g.finishReason === "error" ? { error: g.error ?? "failed (the backend gave no reason)" } : {}),
           gold: task.problem.gold,
           prompt: req.prompt,
           completion: g.completion,
@@ -288,6 +306,7 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
         writer.add(record);
         scored.set(sampleKey(suiteId, task.problem.id, g.sampleIndex), toScored(record));
         generated++;
+        if (g.finishReason === "error") failedNow++;
         if (progress && g.completionTokens) progress.tokens += g.completionTokens;
       });
       progress?.update(generated);
@@ -325,7 +344,7 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     manifest.status = "complete";
     writeManifest(opts.out, manifest);
     writeSummary(opts.out, summaryMarkdown(manifest));
-    return { manifest, generated, reused };
+    return { manifest, generated, reused, failed: failedNow, retried: opened.retrying };
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
     progress?.finish();

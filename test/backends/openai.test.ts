@@ -108,8 +108,10 @@ describe("n samples per request", () => {
     const s = await server();
     const b = await backend({ baseUrls: s.url });
     const gens = await b.generate(request("p/n", [0, 1, 2, 3]));
-    expect(s.count).toBe(1);
-    expect(s.requests[0].n).toBe(4);
+    // First a one-token probe with n = 2 learns what this server's usage total means (here: the sum of the choices).
+    expect(s.count).toBe(2);
+    expect(s.requests[0].body).toMatchObject({ n: 2, max_tokens: 1 });
+    expect(s.requests[1].n).toBe(4);
     expect(gens.map((g) => g.completion)).toEqual([0, 1, 2, 3].map((i) => sampleText("PROMPT p/n", SEED + i)));
     // usage sums over choices: the split adds up to the server's total (the fake counts words)
     const total = gens.reduce((a, g) => a + g.completion.split(/\s+/).length, 0);
@@ -121,7 +123,7 @@ describe("n samples per request", () => {
     const s = await server();
     const b = await backend({ baseUrls: s.url, samplesPerRequest: 3 });
     const gens = await b.generate(request("p/split", [0, 1, 2, 3, 4, 5, 6]));
-    expect(s.requests.map((r) => [r.n, r.seed]).sort((x, y) => x[1] - y[1])).toEqual([
+    expect(s.requests.filter((r) => r.body.max_tokens !== 1).map((r) => [r.n, r.seed]).sort((x, y) => x[1] - y[1])).toEqual([
       [3, SEED],
       [3, SEED + 3],
       [1, SEED + 6],
@@ -133,7 +135,7 @@ describe("n samples per request", () => {
     const s = await server();
     const b = await backend({ baseUrls: s.url });
     const gens = await b.generate(request("p/gaps", [9, 0, 6, 1, 5]));
-    expect(s.requests.map((r) => [r.n, r.seed]).sort((x, y) => x[1] - y[1])).toEqual([
+    expect(s.requests.filter((r) => r.body.max_tokens !== 1).map((r) => [r.n, r.seed]).sort((x, y) => x[1] - y[1])).toEqual([
       [2, SEED],
       [2, SEED + 5],
       [1, SEED + 9],
@@ -147,7 +149,8 @@ describe("n samples per request", () => {
     const gens = await b.generate(request("p/fallback", [0, 1, 2, 3]));
     // Seeds per sample make the texts the same as a server that honours n would give.
     expect(gens.map((g) => [g.sampleIndex, g.completion])).toEqual([0, 1, 2, 3].map((i) => [i, sampleText("PROMPT p/fallback", SEED + i)]));
-    expect(s.requests.map((r) => r.n)).toEqual([4, 1, 1, 1]);
+    // The probe (n = 2) already gets one choice back, so every sample is its own request from then on.
+    expect(s.requests.map((r) => r.n)).toEqual([2, 1, 1, 1, 1]);
     expect(gens.every((g) => g.completionTokens !== null)).toBe(true);
     s.reset();
     await b.generate(request("p/fallback2", [0, 1]));
@@ -200,14 +203,14 @@ describe("retries", () => {
   });
 
   it("backs off exponentially with jitter, bounded by the cap", async () => {
-    const s = await server({ script: () => ({ kind: "error", status: 500 }) });
+    const s = await server({ script: () => ({ kind: "error", status: 503 }) });
     for (const [random, expected] of [
       [() => 0, [5, 10, 20, 25, 25]],
       [() => 0.999999, [10, 20, 40, 50, 50]],
     ] as const) {
       const delays: number[] = [];
       const b = await backend({ baseUrls: s.url, maxAttempts: 6, backoffBaseMs: 10, backoffMaxMs: 50, random, onRetry: (i) => delays.push(i.delayMs) });
-      await expect(b.generate(request("p/backoff", [0]))).rejects.toThrow(/failed after 6 attempts \(last: HTTP 500/);
+      await expect(b.generate(request("p/backoff", [0]))).rejects.toThrow(/failed after 6 attempts \(last: HTTP 503/);
       expect(delays.map(Math.round)).toEqual(expected);
     }
   });
@@ -428,6 +431,7 @@ describe.skipIf(dataDir === null)(`openrs-eval run against the fake server${data
       const code = await main(["node", "openrs-eval", ...args], sink(), sink());
       expect(code).toBe(0);
       expect(s.requests.map((r) => [r.n, r.seed])).toEqual([
+        [2, SEED], // the usage probe
         [4, SEED],
         [4, SEED],
         [4, SEED],

@@ -1,6 +1,7 @@
 // A fake OpenAI-compatible server for tests and the HTTP benchmark: real HTTP on 127.0.0.1 (port 0), scripted
-// responses (right, wrong, truncated, slow, 500, 429-then-success, dropped connection), request and in-flight counts.
-// It does not tokenise: token counts are whitespace-separated words.
+// responses (right, wrong, truncated, slow, 500, 429-then-success, dropped connection), request and in-flight counts,
+// and the ways real servers differ: what `usage` means with n > 1, a limit on n, stop strings honoured.
+// It does not tokenise: tokens are whitespace-separated words (max_tokens cuts a text to that many words).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -47,6 +48,13 @@ export interface FakeServerOptions {
   apiKey?: string;
   /** Decides each generation response; default `echoScript`. */
   script?: FakeScript;
+  /**
+   * What `usage.completion_tokens` holds with several choices: "sum" over them (vLLM, the default), "first" choice's
+   * only (llama.cpp), "per-choice" (the sum, and each choice its own `usage`), or "none" (no usage at all).
+   */
+  usage?: "sum" | "first" | "per-choice" | "none";
+  /** Refuses `n` above this with llama.cpp's HTTP 400 ("Field 'n': Value must be between 1 <= value <= N"). */
+  maxN?: number;
 }
 
 /**
@@ -72,6 +80,29 @@ export function answerLine(answer: string): string {
 const reason = (c: FakeChoice): string | null => (c.finishReason === undefined ? "stop" : c.finishReason);
 
 const words = (s: string): number => (s.trim() === "" ? 0 : s.trim().split(/\s+/).length);
+
+/**
+ * What a server makes of a scripted choice: cut at the first stop string (finish "stop"), else at max_tokens words
+ * (finish "length"). A script that ignores EOS writes past the end token; the stop strings are what end it then.
+ */
+function shape(c: FakeChoice, body: Record<string, unknown>): FakeChoice {
+  const stops = Array.isArray(body.stop) ? body.stop.filter((x): x is string => typeof x === "string" && x !== "") : [];
+  let text = c.text;
+  let finishReason = c.finishReason;
+  const at = Math.min(...stops.map((x) => text.indexOf(x)).filter((i) => i >= 0));
+  if (Number.isFinite(at)) {
+    text = text.slice(0, at);
+    finishReason = "stop";
+  }
+  const max = typeof body.max_tokens === "number" ? body.max_tokens : Number.POSITIVE_INFINITY;
+  if (words(text) > max) {
+    // Keep the first `max` words with their spacing, as a server's detokenised prefix would.
+    const m = max >= 1 ? new RegExp(`^\\s*(?:\\S+\\s+){${max - 1}}\\S+`).exec(text) : null;
+    text = m ? m[0] : "";
+    finishReason = "length";
+  }
+  return { ...c, text, finishReason };
+}
 
 export class FakeOpenAIServer {
   readonly requests: FakeRequest[] = [];
@@ -186,6 +217,10 @@ export class FakeOpenAIServer {
       authorization: req.headers.authorization,
     };
     this.requests.push(r);
+    if (this.opts.maxN !== undefined && r.n > this.opts.maxN) {
+      this.json(res, 400, { error: { code: 400, message: `Field 'n': Value must be between 1 <= value <= ${this.opts.maxN}`, type: "invalid_request_error" } });
+      return;
+    }
     this.inFlight++;
     if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
     let done = false;
@@ -214,20 +249,31 @@ export class FakeOpenAIServer {
         this.json(res, action.status, { error: { message: action.message ?? `scripted ${action.status}` } }, headers);
         return;
       }
-      const choices = action.choices.slice(0, this.opts.supportsN === false ? 1 : r.n);
+      const choices = action.choices.slice(0, this.opts.supportsN === false ? 1 : r.n).map((c) => shape(c, body));
+      const usage = this.opts.usage ?? "sum";
+      const own = (c: FakeChoice) => (usage === "per-choice" ? { usage: { completion_tokens: words(c.text) } } : {});
       this.json(res, 200, {
         id: `fake-${r.seq}`,
         object: chat ? "chat.completion" : "text_completion",
         model: body.model,
         choices: choices.map((c, index) =>
           chat
-            ? { index, message: { role: "assistant", content: c.text, ...(c.reasoning === undefined ? {} : { reasoning_content: c.reasoning }) }, finish_reason: reason(c) }
-            : { index, text: c.text, finish_reason: reason(c) },
+            ? {
+                index,
+                message: { role: "assistant", content: c.text, ...(c.reasoning === undefined ? {} : { reasoning_content: c.reasoning }) },
+                finish_reason: reason(c),
+                ...own(c),
+              }
+            : { index, text: c.text, finish_reason: reason(c), ...own(c) },
         ),
-        usage: {
-          prompt_tokens: words(prompt),
-          completion_tokens: choices.reduce((a, c) => a + words(c.text), 0),
-        },
+        ...(usage === "none"
+          ? {}
+          : {
+              usage: {
+                prompt_tokens: words(prompt),
+                completion_tokens: usage === "first" ? words(choices[0]?.text ?? "") : choices.reduce((a, c) => a + words(c.text), 0),
+              },
+            }),
       });
     });
   }
