@@ -1,7 +1,7 @@
 // grade / isEquivalent: the single entry points used by evaluation and by the training reward.
 import { Budget, BudgetExceeded } from "./budget.js";
 import { compareParsed, type Verdict } from "./compare.js";
-import { extractAnswer, lastBoxContent } from "./extract.js";
+import { boxedRule, extractAnswer, lastBoxContent } from "./extract.js";
 import { ParseError } from "./latex-tokens.js";
 import { type GradeOptions, resolveOptions } from "./options.js";
 import { describe, type ParsedAnswer, parseAnswer } from "./parse.js";
@@ -17,22 +17,27 @@ const GOLD_CACHE_MAX = 20_000;
  */
 export function goldAnswer(gold: string): string {
   if (!gold.includes("\\boxed") && !gold.includes("\\fbox")) return gold;
+  // A short gold written as several boxes (`\boxed{1}\boxed{2}`, `\boxed{1} papers and \boxed{2} bins`) is an answer
+  // field listing several answers, not a solution: its final boxes form a list, as in a prediction.
+  const outside = gold.replace(/\\(?:boxed|fbox)\s*\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}/g, "").replace(/[\s$]/g, "");
+  if (outside.length <= 40) return boxedRule(gold) ?? gold;
   return lastBoxContent(gold) ?? gold;
 }
 
-function parseGold(gold: string, budget: Budget): ParsedAnswer {
-  const hit = goldCache.get(gold);
+function parseGold(gold: string, o: GradeOptions, budget: Budget): ParsedAnswer {
+  const key = o.decimalComma ? `\u0000dc${gold}` : gold;
+  const hit = goldCache.get(key);
   if (hit) return hit;
-  const parsed = parseAnswer(goldAnswer(gold), {}, budget);
+  const parsed = parseAnswer(goldAnswer(gold), { decimalComma: o.decimalComma }, budget);
   if (goldCache.size >= GOLD_CACHE_MAX) goldCache.clear();
-  goldCache.set(gold, parsed);
+  goldCache.set(key, parsed);
   return parsed;
 }
 
 /** Reads the prediction the way the gold asks: a list-valued gold never reads `1,000` as one thousand. */
-function parsePred(pred: string, gold: ParsedAnswer, budget: Budget): ParsedAnswer {
+function parsePred(pred: string, gold: ParsedAnswer, o: GradeOptions, budget: Budget): ParsedAnswer {
   const listy = gold.value && (gold.value.kind === "list" || gold.value.kind === "tuple" || gold.value.kind === "set");
-  return parseAnswer(pred, { thousands: listy ? "never" : "auto" }, budget);
+  return parseAnswer(pred, { thousands: listy ? "never" : "auto", decimalComma: o.decimalComma }, budget);
 }
 
 interface Judged extends Verdict {
@@ -46,8 +51,8 @@ function judge(gold: string, pred: string, o: GradeOptions, budget: Budget): Jud
   try {
     if (pred.length > o.maxAnswerChars) return { equal: false, reason: "answer-too-long", gold: null, pred: null };
     if (gold.length > o.maxAnswerChars * 4) return { equal: false, reason: "gold-too-long", gold: null, pred: null };
-    g = parseGold(gold, budget);
-    p = parsePred(pred, g, budget);
+    g = parseGold(gold, o, budget);
+    p = parsePred(pred, g, o, budget);
     return { ...compareParsed(g, p, o, budget), gold: g, pred: p };
   } catch (e) {
     if (e instanceof BudgetExceeded) return { equal: false, reason: e.what === "time" ? "timeout" : `too-large:${e.what}`, gold: g, pred: p };
