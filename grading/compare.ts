@@ -33,7 +33,7 @@ export function compareParsed(gold: ParsedAnswer, pred: ParsedAnswer, o: GradeOp
   let p: Value = pred.value;
   // A relation on one side only: compare the value it gives (`m+n = 23` against 23, gold `k=3` against 3).
   if (p.kind === "relation" && g.kind !== "relation") p = givenValue(p) ?? p;
-  if (g.kind === "relation" && p.kind !== "relation" && p.kind !== "interval" && p.kind !== "union" && !(p.kind === "tuple" && p.maybeInterval)) g = givenValue(g) ?? g;
+  if (g.kind === "relation" && p.kind !== "relation" && p.kind !== "interval" && p.kind !== "union" && !(p.kind === "tuple" && p.maybeInterval)) g = goldGivenValue(g) ?? g;
   if (g.kind !== "list" && g.kind !== "set" && (p.kind === "list" || p.kind === "set") && p.items.length > 1 && allEqual(p.items, ctx)) {
     // One answer written twice or in two forms (`\frac12 \text{ or } 0.5`, a repeated box).
     p = p.items[0];
@@ -203,6 +203,18 @@ function givenValue(r: Value & { kind: "relation" }): Value | null {
   return last;
 }
 
+/**
+ * What a gold relation gives as a value: the assigned value (`k = 1`, `(x, y) = (1, 2)`) or the end of an all-constant
+ * chain (`\binom52 = 10`), or the value of a quantity named by a product of symbols (`\angle BEA_1 = 90`). A gold
+ * equation in unknowns (`2x + z = 1`) is the equation itself, never its right side;
+ * a prediction may still end its working in the value (`m + n = 23` against 23), see givenValue.
+ */
+function goldGivenValue(r: Value & { kind: "relation" }): Value | null {
+  const first = r.sides[0];
+  const names = first.kind === "scalar" && first.expr.t === "mul" && first.expr.args.every((a) => a.t === "var");
+  return assignedValue(r) ?? (names || r.sides.every(isConstantValue) ? givenValue(r) : null);
+}
+
 function isConstantValue(v: Value): boolean {
   switch (v.kind) {
     case "scalar":
@@ -234,7 +246,7 @@ function isNameLike(e: Expr): boolean {
 function relationEq(g: Value & { kind: "relation" }, p: Value, ctx: Ctx): boolean {
   const gAssigned = assignedValue(g);
   if (p.kind !== "relation") {
-    const given = givenValue(g);
+    const given = goldGivenValue(g);
     if (given && p.kind !== "interval" && p.kind !== "union") return valueEq(given, p, ctx);
     if (p.kind === "interval" || p.kind === "union" || (p.kind === "tuple" && p.maybeInterval)) {
       const gi = asIntervals(g, ctx);

@@ -120,7 +120,7 @@ function joinsList(between: string): boolean {
 
 // "A:" (GSM8K few-shot "Q: ...? A: 18") opens an answer only at a line or sentence start on the last line; elsewhere
 // it may label option A of a multiple-choice list.
-const ANCHOR_RE = /(?:final answer is|the answer is|answer is|answer\s*:|^####|(?:^|(?<=[?.!]\s))[ \t]*A[ \t]*:(?=[^\n]*\n?\s*$))/gim;
+const ANCHOR_RE = /(?:final answer is|the answer is|answer is|answer\s*:|^####|(?:^|(?<=[?.!]\s))[ \t]*A[ \t]*:(?=[^\n]*\s*(?![\s\S])))/gim;
 
 /** Anchors that name the final answer outright; one after the last box wins over the box (see extractAnswer). */
 const STRONG_ANCHOR_RE = /final answer(?: is|\s*:)/gi;
@@ -148,16 +148,16 @@ const PROSE_WORD = /(?<![\\A-Za-z])[A-Za-z]{3,}/;
 
 /**
  * The value an answer sentence names. Math or a value with at most one trailing word (`12 apples`) is the answer as
- * written; in prose the value after the last "is"/"are"/"equals" counts (`The largest $n$ is 34`), else the first
+ * written; in prose the first value after the first "is"/"are"/"equals" counts (`The largest $n$ is 34`), else the first
  * value in the sentence (`that 5 cars drove through ... in 3 minutes` is 5, not the trailing 3). Prose with no value
  * (`Monday`, `no solution`) is returned whole.
  */
 function sentenceValue(text: string): string {
   const plain = text.replace(/\$[^$]*\$|\\\([\s\S]*?\\\)|\\(?:text|textbf|mathrm|mbox)\s*\{[^{}]*\}/g, " ");
   if (!PROSE_WORD.test(plain.replace(/\b(?:and|or)\b/g, " ")) || /^[^A-Za-z]*[A-Za-z]+\W*$/.test(plain.replace(/^\s*\\?\$?\s*-?[\d.,/]+/, ""))) return text;
-  let tail = text;
   COPULA.lastIndex = 0;
-  for (let m = COPULA.exec(text); m; m = COPULA.exec(text)) tail = text.slice(m.index + m[0].length);
+  const copula = COPULA.exec(text);
+  const tail = copula ? text.slice(copula.index + copula[0].length) : text;
   const value = firstValue(tail) ?? firstValue(text);
   return value ?? text;
 }
@@ -186,10 +186,10 @@ export function mathSpanRule(scope: string): string | null {
 
 /**
  * A number in running text: a bare `\frac{a}{b}` (signed), `1 000` (space-grouped thousands), `1,250`, `-4.5`, `.4`,
- * `2/3`. Never a digit glued to a letter before it (`AZYUK2A`, `x2`, `H2O`): that is part of a word.
+ * `2/3`, `5.89e-7`. Never a digit glued to a letter before it (`AZYUK2A`, `x2`, `H2O`): that is part of a word.
  */
 const NUMBER_RE =
-  /(?<![A-Za-z_\d./])-?(?:\\[dtc]?frac\s*\{\s*-?\d+(?:\.\d+)?\s*\}\s*\{\s*\d+(?:\.\d+)?\s*\}|\\[dtc]?frac\d\d(?!\d)|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?![\d,]|\.\d)|\d[\d,]*(?:\.\d+)?(?:\/\d+(?![\d,]|\.\d))?|\.\d+)/g;
+  /(?<![A-Za-z_\d./])-?(?:\\[dtc]?frac\s*\{\s*-?\d+(?:\.\d+)?\s*\}\s*\{\s*\d+(?:\.\d+)?\s*\}|\\[dtc]?frac\d\d(?!\d)|\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?![\d,]|\.\d)|\d[\d,]*(?:\.\d+|\.(?=\/\d))?(?:[eE][-+]?\d+(?![A-Za-z])|\/\d+(?![\d,]|\.\d))?|\.\d+)/g;
 
 /** Rule `lastNumber`: the last number in the text (numeric suites only). */
 export function lastNumberRule(scope: string): string | null {
@@ -247,9 +247,10 @@ function mathSpans(s: string, limit = Number.POSITIVE_INFINITY): Span[] {
 
 /**
  * A `$` followed by an amount and then prose, the end of a line, a sentence end, or another amount (`$2 per egg`,
- * `$18.`, `$10 + $5`, `$<<2*9=18>>`) is money, not a math delimiter. `$5$`, `$2x$`, `$2 \times 3$` stay math.
+ * `$18.`, `$10 + $5`, `$1.20/4 = $0.30`, `$<<2*9=18>>`) is money, not a math delimiter. `$5$`, `$2x$`, `$2 \times 3$`, `$1: 4$`, `$1 /$`
+ * stay math.
  */
-const CURRENCY_RE = /^\$\s?(?:<<|\d[\d,]*(?:\.\d+)?(?:\s+[A-Za-z]{2,}|,\s+[A-Za-z]{2,}|[.;:!?)](?:\s|$)|[ \t]*(?:\n|$)|\s*[-+*/=\u00d7]\s*\\?\$))/;
+const CURRENCY_RE = /^\$\s?(?:<<|\d[\d,]*(?:\.\d+)?(?:\s+[A-Za-z]{2,}|,\s+[A-Za-z]{2,}|[.!?)](?:\s|$)|[ \t]*(?:\n|$)|(?:\s*[-+*/\u00d7x]\s*\d[\d,.]*)*\s*[-+*/=\u00d7]\s*\\?\$\s?\d))/;
 
 function isCurrency(s: string, i: number): boolean {
   return CURRENCY_RE.test(s.slice(i, i + 64));
@@ -264,13 +265,17 @@ const CALC_RE = /<<[^<>\n]{0,200}>>/g;
 export function cleanScope(scope: string): string {
   let s = scope;
   if (s.includes("<|") || s.includes("<\uff5c")) {
-    CHAT_TOKEN_RE.lastIndex = 0;
-    for (let m = CHAT_TOKEN_RE.exec(s); m; m = CHAT_TOKEN_RE.exec(s)) {
-      if (s.slice(0, m.index).replace(CHAT_TOKEN_RE, "").trim() !== "") {
-        s = s.slice(0, m.index);
+    // Leading tokens (`<|im_start|>assistant`) open the answer; the first one after some text ends it.
+    let end = -1;
+    let from = 0;
+    for (const m of s.matchAll(CHAT_TOKEN_RE)) {
+      if (s.slice(from, m.index).trim() !== "") {
+        end = m.index;
         break;
       }
+      from = m.index + m[0].length;
     }
+    if (end >= 0) s = s.slice(0, end);
     s = s.replace(CHAT_TOKEN_RE, " ");
   }
   if (s.includes("<<")) s = s.replace(CALC_RE, "");

@@ -71,7 +71,9 @@ export function parseAnswer(raw: string, options: Partial<ParseOptions> = {}, bu
   }
   try {
     const toks = tokenize(normalized);
-    out.value = new StructureParser(budget, options.thousands ?? "auto").value(toks);
+    // `32, 349`: a comma followed by a space separates items; thousands separators are never spaced.
+    const thousands = /\d,\s+\d/.test(normalized) ? "never" : (options.thousands ?? "auto");
+    out.value = new StructureParser(budget, thousands).value(toks);
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
     out.error = e.message;
