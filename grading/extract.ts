@@ -120,7 +120,7 @@ function joinsList(between: string): boolean {
 
 // "A:" (GSM8K few-shot "Q: ...? A: 18") opens an answer only at a line or sentence start on the last line; elsewhere
 // it may label option A of a multiple-choice list.
-const ANCHOR_RE = /(?:final answer is|the answer is|answer is|answer\s*:|^####|(?:^|(?<=[?.!]\s))[ \t]*A[ \t]*:(?=[^\n]*\s*(?![\s\S])))/gim;
+const ANCHOR_RE = /(?:final answer is|the answer is|answer is|answer\s*:|^####|(?:^|(?<=[?.!]\s))[ \t]*A[ \t]*:(?=[^\n]*(?:\n\s*)?(?![\s\S])))/gim;
 
 /** Anchors that name the final answer outright; one after the last box wins over the box (see extractAnswer). */
 const STRONG_ANCHOR_RE = /final answer(?: is|\s*:)/gi;

@@ -45,6 +45,9 @@ export interface ParseOptions {
 }
 
 const MAX_ITEMS = 256;
+const MAX_MATRIX_TERMS = 16;
+const MAX_MATRIX_PRODUCTS = 3;
+const MAX_MATRIX_DIM = 10;
 
 export function parseAnswer(raw: string, options: Partial<ParseOptions> = {}, budget: Budget = Budget.unlimited()): ParsedAnswer {
   const { text: normalized, notes } = normalizeAnswer(raw, { decimalComma: options.decimalComma === true });
@@ -264,6 +267,9 @@ class StructureParser {
    * Null when the tokens are not such an expression (the caller then reads them as usual).
    */
   private matrixArithmetic(toks: Token[]): Value | null {
+    // Each product multiplies entry sizes by the inner dimension: a few small factors are all answers use, and the
+    // cap keeps a chain of products from building an exponentially large expression.
+    if (toks.filter((t) => isCmd(t, "begin")).length > MAX_MATRIX_TERMS) throw new ParseError("too many matrices");
     let acc: Expr[][] | null = null;
     let i = 0;
     while (i < toks.length) {
@@ -276,6 +282,7 @@ class StructureParser {
       while (j < toks.length && !isCmd(toks[j], "begin")) j++;
       if (j >= toks.length) return null;
       let term: Expr[][] | null = null;
+      let products = 0;
       let coef: Expr | null = j > i ? this.scalar(toks.slice(i, j)) : null;
       if (coef && isSym(toks[j - 1], "*")) return null;
       i = j;
@@ -288,6 +295,7 @@ class StructureParser {
         if (term === null) term = rows;
         else {
           if (term[0].length !== rows.length) throw new ParseError("matrix sizes do not match for a product");
+          if (++products > MAX_MATRIX_PRODUCTS || rows.length > MAX_MATRIX_DIM || rows[0].length > MAX_MATRIX_DIM) throw new ParseError("matrix product too large");
           const a: Expr[][] = term;
           term = a.map((row) => rows[0].map((_, c) => ({ t: "add", args: row.map((x, k) => ({ t: "mul", args: [x, rows[k][c]] }) as Expr) }) as Expr));
         }

@@ -280,3 +280,28 @@ describe("table hygiene", () => {
     }
   });
 });
+
+describe("the new rules stay bounded on hostile text", () => {
+  const timed = (f: () => unknown): number => {
+    const t = performance.now();
+    f();
+    return performance.now() - t;
+  };
+  test("many `A:` lines with long tails scan in linear time", () => {
+    const text = `A:${" ".repeat(3000)}x\n`.repeat(300);
+    expect(timed(() => grade(text, "1"))).toBeLessThan(1000);
+  });
+  test("a long chain of matrix products is refused, not expanded", () => {
+    const m = L`\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}`;
+    let r: ReturnType<typeof isEquivalent> | null = null;
+    expect(timed(() => (r = isEquivalent("1", m.repeat(40))))).toBeLessThan(1000);
+    expect(r!.reason).toMatch(/^not-equal:pred-unparsed/);
+  });
+  test("a huge sum is not evaluated term by term", () => {
+    expect(timed(() => isEquivalent("1", L`\sum_{k=1}^{10^{9}} k`))).toBeLessThan(1000);
+  });
+  test("thousands of dollar signs and chat tokens", () => {
+    expect(timed(() => grade("$1 + ".repeat(20000), "1", "eval-numeric"))).toBeLessThan(1000);
+    expect(grade(`${"<|x|>".repeat(50000)}5`, "5", "eval-numeric").correct).toBe(true);
+  });
+});
