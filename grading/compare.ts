@@ -196,7 +196,7 @@ function givenValue(r: Value & { kind: "relation" }): Value | null {
   const assigned = assignedValue(r);
   if (assigned) return assigned;
   if (r.ops.some((op) => op !== "=" && op !== "approx")) return null;
-  const last = r.sides[r.sides.length - 1];
+  const last = valueSide(r);
   if (!isConstantValue(last)) return null;
   // `5x - 7y + 11z + 4 = 0`, `y' + ry = 0`: an equation in standard form, not a value 0.
   if (last.kind === "scalar" && last.expr.t === "num" && last.expr.v.n === 0n && r.sides.slice(0, -1).some((s) => !isConstantValue(s))) return null;
@@ -205,13 +205,13 @@ function givenValue(r: Value & { kind: "relation" }): Value | null {
 
 /**
  * What a gold relation gives as a value: the assigned value (`k = 1`, `(x, y) = (1, 2)`) or the end of an all-constant
- * chain (`\binom52 = 10`), or the value of a quantity named by a product of symbols (`\angle BEA_1 = 90`). A gold
+ * chain (`\binom52 = 10`), or the value of a quantity named by symbols (`\angle BEA_1 = 90`, `\frac{NO}{BO} = ...`, `|AB| = 1`). A gold
  * equation in unknowns (`2x + z = 1`) is the equation itself, never its right side;
  * a prediction may still end its working in the value (`m + n = 23` against 23), see givenValue.
  */
 function goldGivenValue(r: Value & { kind: "relation" }): Value | null {
   const first = r.sides[0];
-  const names = first.kind === "scalar" && first.expr.t === "mul" && first.expr.args.every((a) => a.t === "var");
+  const names = first.kind === "scalar" && namesQuantity(first.expr);
   return assignedValue(r) ?? (names || r.sides.every(isConstantValue) ? givenValue(r) : null);
 }
 
@@ -232,9 +232,34 @@ function isConstantValue(v: Value): boolean {
 function assignedValue(r: Value & { kind: "relation" }): Value | null {
   if (r.ops.length < 1 || r.ops.some((op) => op !== "=" && op !== "approx")) return null;
   const first = r.sides[0];
-  if (first.kind === "scalar" && isNameLike(first.expr)) return r.sides[r.sides.length - 1];
-  if (first.kind === "tuple" && first.items.every((i) => i.kind === "scalar" && i.expr.t === "var")) return r.sides[r.sides.length - 1];
+  if (first.kind === "scalar" && isNameLike(first.expr)) return valueSide(r);
+  if (first.kind === "tuple" && first.items.every((i) => i.kind === "scalar" && i.expr.t === "var")) return valueSide(r);
   return null;
+}
+
+/**
+ * The side a chain gives as its value: the last one before the first `\approx` (`x = 1/3 \approx 0.33` gives 1/3: an
+ * approximation that follows is not the answer), else the last side (`x \approx 0.33`).
+ */
+function valueSide(r: Value & { kind: "relation" }): Value {
+  const k = r.ops.indexOf("approx");
+  return k > 0 ? r.sides[k] : r.sides[r.sides.length - 1];
+}
+
+/** `\angle BEA_1`, `\frac{NO}{BO}`, `|AB|`: symbols, their products, quotients and absolute values name a quantity. */
+function namesQuantity(e: Expr): boolean {
+  switch (e.t) {
+    case "var":
+      return true;
+    case "mul":
+      return e.args.every(namesQuantity);
+    case "div":
+      return namesQuantity(e.a) && namesQuantity(e.b);
+    case "fn":
+      return e.name === "abs" && namesQuantity(e.args[0]);
+    default:
+      return false;
+  }
 }
 
 /** `x`, `a_1`, `f(x)` (read as f times x), `\sin` ...: a left side that names what is being given. */

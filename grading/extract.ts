@@ -130,7 +130,7 @@ export function anchoredRule(scope: string): string | null {
   let last: RegExpExecArray | null = null;
   ANCHOR_RE.lastIndex = 0;
   for (let m = ANCHOR_RE.exec(scope); m; m = ANCHOR_RE.exec(scope)) last = m;
-  if (!last) return null;
+  if (!last) return hopeSentence(scope);
   let rest = scope.slice(last.index + last[0].length, last.index + last[0].length + 2000);
   rest = rest.replace(/^[\s:*]+/, "");
   const span = firstMathSpan(rest);
@@ -140,10 +140,23 @@ export function anchoredRule(scope: string): string | null {
   return text === "" ? null : sentenceValue(text);
 }
 
+/**
+ * "... there are 12 distinct sequences. I hope it is correct." with no anchor phrase: the sentence before the
+ * template's closing words is the answer sentence.
+ */
+function hopeSentence(scope: string): string | null {
+  const at = scope.search(/I hope it is correct/i);
+  if (at < 0) return null;
+  const before = scope.slice(Math.max(0, at - 2000), at).replace(/[\s.]+$/, "");
+  const start = Math.max(before.search(/[^.!?\n]*$/), 0);
+  const text = before.slice(start).trim();
+  return text === "" ? null : sentenceValue(text);
+}
+
 /** A number as people write it in prose: optional currency sign, sign, thousands commas, decimals, `a/b`. */
 const PROSE_VALUE = /(?:\\?\$\s?)?(-?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,]|\.\d)|\d[\d,]*(?:\.\d+)?(?:\/\d+)?|\.\d+))/;
 /** Words that link a subject to its value: "The largest $n$ is 34". */
-const COPULA = /\s(?:is|are|was|were|equals|be)\s+/gi;
+const COPULA = /\s(?:is|are|was|were|equals)\s+/gi;
 const PROSE_WORD = /(?<![\\A-Za-z])[A-Za-z]{3,}/;
 
 /**
@@ -154,7 +167,7 @@ const PROSE_WORD = /(?<![\\A-Za-z])[A-Za-z]{3,}/;
  */
 function sentenceValue(text: string): string {
   const plain = text.replace(/\$[^$]*\$|\\\([\s\S]*?\\\)|\\(?:text|textbf|mathrm|mbox)\s*\{[^{}]*\}/g, " ");
-  if (!PROSE_WORD.test(plain.replace(/\b(?:and|or)\b/g, " ")) || /^[^A-Za-z]*[A-Za-z]+\W*$/.test(plain.replace(/^\s*\\?\$?\s*-?[\d.,/]+/, ""))) return text;
+  if (!PROSE_WORD.test(plain.replace(/\b(?:and|or)\b/g, " ")) || /^\s*\\?\$?\s*-?[\d.,/]+\s*[A-Za-z]+\W*$/.test(plain) || /^\W*[A-Za-z]+\W*$/.test(plain)) return text;
   COPULA.lastIndex = 0;
   const copula = COPULA.exec(text);
   const tail = copula ? text.slice(copula.index + copula[0].length) : text;

@@ -1,7 +1,7 @@
 // grade / isEquivalent: the single entry points used by evaluation and by the training reward.
 import { Budget, BudgetExceeded } from "./budget.js";
 import { compareParsed, type Verdict } from "./compare.js";
-import { boxedRule, extractAnswer, lastBoxContent } from "./extract.js";
+import { anchoredRule, boxedRule, cleanScope, extractAnswer, lastBoxContent } from "./extract.js";
 import { ParseError } from "./latex-tokens.js";
 import { type GradeOptions, resolveOptions } from "./options.js";
 import { describe, type ParsedAnswer, parseAnswer } from "./parse.js";
@@ -10,13 +10,20 @@ import type { GradeResult } from "./result.js";
 /** Gold answers repeat across samples; parse each once. */
 const goldCache = new Map<string, ParsedAnswer>();
 const GOLD_CACHE_MAX = 20_000;
+/** Golds longer than this that state an answer are solutions, not answers. */
+const GOLD_SOLUTION_CHARS = 200;
 
 /**
  * A gold may be a whole reference solution (the paper graded MATH-500 and Minerva against `solution`): its answer is
  * the final boxed expression, as Math-Verify's LaTeX extraction reads it.
  */
 export function goldAnswer(gold: string): string {
-  if (!gold.includes("\\boxed") && !gold.includes("\\fbox")) return gold;
+  if (!gold.includes("\\boxed") && !gold.includes("\\fbox")) {
+    // A whole solution without a box that states its final answer ("... Final Answer: The final answer is $28\%$."):
+    // the stated answer. Short golds are answers as they stand.
+    if (gold.length > GOLD_SOLUTION_CHARS && /answer/i.test(gold)) return anchoredRule(cleanScope(gold)) ?? gold;
+    return gold;
+  }
   // A short gold written as several boxes (`\boxed{1}\boxed{2}`, `\boxed{1} papers and \boxed{2} bins`) is an answer
   // field listing several answers, not a solution: its final boxes form a list, as in a prediction.
   const outside = gold.replace(/\\(?:boxed|fbox)\s*\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}/g, "").replace(/[\s$]/g, "");

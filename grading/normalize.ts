@@ -56,8 +56,8 @@ export const rules: Readonly<Record<string, Rule>> = {
   },
   /** `\left(`, `\right]`, `\bigl(`: sizing only; `\left.` and `\right.` are invisible. */
   sizing: (s) => s.replace(/\\(?:left|right)\s*\./g, " ").replace(/\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z])/g, " "),
-  /** Thin/negative spaces, `~`, `\quad`. */
-  spacing: (s) => s.replace(/\\\\|\\[,;:! ]/g, (m) => (m === "\\\\" ? m : " ")).replace(/\\q?quad(?![A-Za-z])/g, " ").replace(/~/g, " "),
+  /** Thin/negative spaces, `~`, `\quad` (also glued to a one-letter name, `\quadx_2`, as space-stripped golds have it). */
+  spacing: (s) => s.replace(/\\\\|\\[,;:! ]/g, (m) => (m === "\\\\" ? m : " ")).replace(/\\q?quad(?![A-Za-z])|\\q?quad(?=[A-Za-z][^A-Za-z])/g, " ").replace(/~/g, " "),
   /** `\dfrac`, `\tfrac`, `\cfrac` are `\frac`; `\dbinom` is `\binom`. */
   fracVariants: (s) => s.replace(/\\[dtc]frac(?![A-Za-z])/g, "\\frac").replace(/\\[dt]binom(?![A-Za-z])/g, "\\binom"),
   /** Relation spellings to one form. */
@@ -74,8 +74,8 @@ export const rules: Readonly<Record<string, Rule>> = {
       .replace(/\\(?:dfrac)/g, "\\frac"),
   /** `1 000`, `12 345 678`: digits grouped by single spaces (`\,` and thin spaces became spaces) are one number. */
   spaceThousands: (s) => (s.includes(" ") ? s.replace(/(?<![\d.])\d{1,3}(?: \d{3})+(?![\d]| \d)/g, (m) => m.replace(/ /g, "")) : s),
-  /** `1{,}000` and `29,\!322,\!216` (MATH's style) are thousands separators wherever they stand. */
-  thousandsBraces: (s) => s.replace(/\{,\}/g, "").replace(/(\d),\\!(?=\d{3}(?!\d))/g, "$1"),
+  /** `1{,}000`, `14 {, }916` and `29,\!322,\!216` (MATH's style) are thousands separators wherever they stand. */
+  thousandsBraces: (s) => s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/\{,\}/g, "").replace(/(\d),\\!\s*(?=\d{3}(?!\d))/g, "$1"),
   /** `\phantom{x}` and `\phantom -` are invisible. */
   phantom: (s) => s.replace(/\\[hv]?phantom\s*(?:\{[^{}]*\}|.)/g, ""),
   /** `45^\circ`, `45^{\circ}`, `45°`, `\degree`: degrees. */
@@ -98,8 +98,12 @@ export const rules: Readonly<Record<string, Rule>> = {
       .replace(/\\(?:emptyset|varnothing)(?![A-Za-z])/g, "\\{\\}")
       .replace(/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)")
       .replace(/^\s*(?:\\text\s*\{\s*)?all real numbers\s*\}?\s*$/i, "(-\\infty,\\infty)"),
-  /** `\text{ and }`, `and`, `or` between answers list them. */
-  conjunctions: (s) => s.replace(/\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)\s*\}/g, ",").replace(/\s+(?:and|or)\s+/g, ","),
+  /** `\text{ and }`, `and`, `or` between answers list them (also unspaced between brackets: `(11,7)or(7,11)`). */
+  conjunctions: (s) =>
+    s
+      .replace(/\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)\s*\}/g, ",")
+      .replace(/\s+(?:and|or)\s+/g, ",")
+      .replace(/(?<=[)\]])\s*(?:and|or)\s*(?=[([])/g, ","),
   /**
    * Trailing units: `5 \text{ cm}`, `6.5 \mathrm{~m}`, `288\pi \text{ cubic units}` (text wrappers after a value), and
    * bare unit words from a list (`12 inches`, `12\sqrt{3} cm`); a bare tail that is not a known unit (`2 n-1`) stays.

@@ -64,7 +64,11 @@ completions("1. currency dollars", [
 
 // ---------------------------------------------------------------------------------------------
 // 2. Answer anchors people write, and the precedence between a box and a later "final answer" statement.
+const STOCK_SOLUTION =
+  "Let's assume the stock's value at the beginning of Monday is $100$. After losing $10\\%$ of its value on Monday, the value becomes $90$. On Tuesday it loses $20\\%$ of this new value, which is $18$, so the value at the end of Tuesday is $72$. Final Answer: The final answer is $28 \\%$. I hope it is correct.";
 completions("2. answer anchors", [
+  [L`The overall loss is $\boxed{28\%}$.`, STOCK_SOLUTION, "eval", true, "a gold that is an unboxed solution: its stated final answer"],
+  [L`The overall loss is $\boxed{72\%}$.`, STOCK_SOLUTION, "eval", false, "not a value from the working"],
   ["Q: Tom buys 6 packs of 3 pens. How many pens does he have?\nA: 18", "18", "eval", true, "`A:` on the last line"],
   ["Q: Tom buys 6 packs of 3 pens. How many pens does he have? A: 18", "18", "eval", true, "`A:` after the question mark"],
   ["Q: Tom buys 6 packs of 3 pens.\nA: 18", "17", "eval", false, "`A:` anchor, wrong value"],
@@ -84,6 +88,16 @@ completions("2. answer anchors", [
   ["**Final Answer:** The total number of marbles is 42, which is more than 40.", "40", "eval", false, "not the comparison value"],
   ["The answer is 12 apples.", "12", "eval", true, "a value with one unit word stays as written (units are stripped later)"],
   ["The answer is 3 and 4.", "3, 4", "eval", true, "values joined by `and` are a list, not prose"],
+  ["Therefore, there are 12 distinct arithmetic sequences that meet the conditions. I hope it is correct. <|im_start|>user", "12", "eval", true, "the sentence before `I hope it is correct` answers"],
+  ["Therefore, there are 12 distinct arithmetic sequences that meet the conditions. I hope it is correct.", "3", "eval", false, "and names 12, not another value"],
+  ["Final Answer: The maximum number of points that could be in the domain of $f(x)$ is 19.", "19", "eval", true, "`could be` is not the copula; `is 19` is"],
+  [
+    "Let the value be $100$. It loses $10\\%$, then $20\\%$, so it keeps $72\\%$. Final Answer: The final answer is $28 \\%$. I hope it is correct.",
+    "28\\%",
+    "eval",
+    true,
+    "an unboxed solution as the completion: its final answer",
+  ],
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -104,6 +118,8 @@ completions("3. number extraction", [
   ["The total is 42<|endoftext|>Human: what about 7?", "7", "eval-numeric", false, "the runaway continuation's number is not the answer"],
   ["<|im_start|>assistant\nThe total is 42.", "42", "eval-numeric", true, "a leading template token does not cut the answer"],
   ["We need 12,500 bricks", "12500", "eval-numeric", true, "comma thousands"],
+  [L`Final Answer: The final answer is $14 {, }916$. I hope it is correct.`, "14916", "eval", true, "`{, }` thousands separator"],
+  [L`The answer is $\boxed{11,\! 111,\! 111,\! 100}$`, "11111111100", "eval", true, "`,\\!` thousands separators with spaces"],
   ["Adding everything up gives 5.89e-7", "5.89e-7", "eval-numeric", true, "e-notation is one number"],
   ["Adding everything up gives 5.89e-7", "-7", "eval-numeric", false, "not its exponent"],
   ["Adding everything up gives -1./3", "-1./3", "eval-numeric", true, "Fortran-style `-1./3`"],
@@ -134,6 +150,9 @@ answers("4. several answers (values)", [
   ["(11,7),(7,11)", "(11,7) or (7,11)", true, "`or` between solutions"],
   ["(5,8),(8,5)", L`(x, y) = (5, 8) \quad\text{and}\quad (8, 5)`, true, "an assignment as the first item of a list"],
   ["(5,8),(8,5)", "(x, y) = (5, 8)", false, "one of two solutions"],
+  ["$(11,7)or(7,11)$", L`(7,11),\ (11,7)`, true, "a space-stripped gold joined by `or`"],
+  [L`x_{1}=\frac{1}{2},\quadx_{2}=\frac{1}{3}`, L`\frac13, \frac12`, true, "a space-stripped gold of labelled roots (`\\quadx_2`)"],
+  [L`x_{1}=\frac{1}{2},\quadx_{2}=\frac{1}{3}`, L`\frac13, \frac14`, false, "labelled roots, one wrong"],
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -160,6 +179,11 @@ answers("5. relations", [
   ["2x + z = 1", "z = 1 - 2x", true, "the same equation rearranged"],
   ["23", "m + n = 23", true, "a prediction may end its working in the value (gold-guided asymmetry)"],
   ["k = 1", "1", true, "a gold assignment gives its value"],
+  [L`\frac{NO}{BO}=\frac{1}{\sqrt{6}}`, L`\frac{1}{\sqrt{6}}`, true, "a gold naming a ratio of lengths gives its value"],
+  ["|AB|=1", "1", true, "a gold naming a length gives its value"],
+  ["x = 1/3", L`x = 5+5+1 = 1/3 \approx 11`, true, "an approximation after the chain is not its value"],
+  ["1/3", L`x=1/3\approx1.3`, true, "the exact side before `\\approx`"],
+  ["0.33", L`x \approx 0.33`, true, "a chain that starts with `\\approx` gives its last side"],
 ]);
 
 // ---------------------------------------------------------------------------------------------
