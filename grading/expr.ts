@@ -4,7 +4,7 @@ import * as Q from "./rational.js";
 import type { Rational } from "./rational.js";
 
 export type Expr =
-  | { t: "num"; v: Rational } // exact literal (integers, decimals, scientific notation)
+  | { t: "num"; v: Rational; digits?: Digits } // exact literal (integers, decimals, scientific notation)
   | { t: "const"; name: "pi" | "e" | "i" | "inf" }
   | { t: "var"; name: string }
   | { t: "add"; args: Expr[] }
@@ -14,13 +14,27 @@ export type Expr =
   | { t: "pow"; a: Expr; b: Expr }
   | { t: "fn"; name: string; args: Expr[] };
 
-export const num = (v: Rational): Expr => ({ t: "num", v });
+/** How a decimal literal was written: significant digits and the power of ten of its last digit (`0.0830` -> 3, -4). */
+export interface Digits {
+  sig: number;
+  exp: number;
+}
+
+export const num = (v: Rational, digits?: Digits): Expr => (digits ? { t: "num", v, digits } : { t: "num", v });
+
+/** Bound-variable operators: `sum(body, lo, hi, index)`, `prod(...)`; the index is not a free variable. */
+export const BINDERS = new Set(["sum", "prod"]);
+/** Most terms a sum or product is evaluated over. */
+const MAX_TERMS = 100_000;
+const MAX_EXACT_TERMS = 2_000;
 export const int = (n: number | bigint): Expr => ({ t: "num", v: Q.rat(BigInt(n)) });
 
 /** Functions the evaluator knows; arity checked at parse time. */
 export const FUNCTIONS: Readonly<Record<string, number>> = {
   sqrt: 1,
   root: 2, // root(x, n)
+  sum: 4, // sum(body, lo, hi, index)
+  prod: 4,
   sin: 1,
   cos: 1,
   tan: 1,
@@ -50,9 +64,19 @@ export function freeVars(e: Expr, out: Set<string> = new Set()): Set<string> {
     case "var":
       out.add(e.name);
       break;
+    case "fn":
+      if (BINDERS.has(e.name)) {
+        const inner = freeVars(e.args[0]);
+        inner.delete((e.args[3] as { name: string }).name);
+        for (const v of inner) out.add(v);
+        freeVars(e.args[1], out);
+        freeVars(e.args[2], out);
+        break;
+      }
+      for (const a of e.args) freeVars(a, out);
+      break;
     case "add":
     case "mul":
-    case "fn":
       for (const a of e.args) freeVars(a, out);
       break;
     case "neg":
@@ -62,6 +86,32 @@ export function freeVars(e: Expr, out: Set<string> = new Set()): Set<string> {
     case "pow":
       freeVars(e.a, out);
       freeVars(e.b, out);
+      break;
+  }
+  return out;
+}
+
+/** Variables used in the bounds of a sum or product: they count terms, so they are sampled at integers. */
+export function boundVars(e: Expr, out: Set<string> = new Set()): Set<string> {
+  switch (e.t) {
+    case "fn":
+      if (BINDERS.has(e.name)) {
+        freeVars(e.args[1], out);
+        freeVars(e.args[2], out);
+      }
+      for (const a of e.args) boundVars(a, out);
+      break;
+    case "add":
+    case "mul":
+      for (const a of e.args) boundVars(a, out);
+      break;
+    case "neg":
+      boundVars(e.a, out);
+      break;
+    case "div":
+    case "pow":
+      boundVars(e.a, out);
+      boundVars(e.b, out);
       break;
   }
   return out;
@@ -191,7 +241,49 @@ function intRoot(x: bigint, q: number): bigint | null {
   return null;
 }
 
+/** The tree with variable `name` replaced by `value`. */
+export function substitute(e: Expr, name: string, value: Expr): Expr {
+  switch (e.t) {
+    case "var":
+      return e.name === name ? value : e;
+    case "add":
+    case "mul":
+      return { ...e, args: e.args.map((a) => substitute(a, name, value)) };
+    case "fn":
+      if (BINDERS.has(e.name) && (e.args[3] as { name: string }).name === name) {
+        return { ...e, args: [e.args[0], substitute(e.args[1], name, value), substitute(e.args[2], name, value), e.args[3]] };
+      }
+      return { ...e, args: e.args.map((a) => substitute(a, name, value)) };
+    case "neg":
+      return { t: "neg", a: substitute(e.a, name, value) };
+    case "div":
+    case "pow":
+      return { ...e, a: substitute(e.a, name, value), b: substitute(e.b, name, value) };
+    default:
+      return e;
+  }
+}
+
+/** Integer bounds of a sum/product when both are exact integers and the range is small enough, else null. */
+function exactRange(lo: Rational | null, hi: Rational | null, max: number): [bigint, bigint] | null {
+  if (!lo || !hi || !Q.isInt(lo) || !Q.isInt(hi)) return null;
+  if (hi.n - lo.n + 1n > BigInt(max)) return null;
+  return [lo.n, hi.n];
+}
+
 function evalExactFn(name: string, args: Expr[], budget: Budget): Rational | null {
+  if (BINDERS.has(name)) {
+    const range = exactRange(evalExact(args[1], budget), evalExact(args[2], budget), MAX_EXACT_TERMS);
+    if (!range) return null;
+    const idx = (args[3] as { name: string }).name;
+    let acc = name === "sum" ? Q.ZERO : Q.ONE;
+    for (let k = range[0]; k <= range[1]; k++) {
+      const v = evalExact(substitute(args[0], idx, int(k)), budget);
+      if (!v) return null;
+      acc = name === "sum" ? Q.add(acc, v) : Q.mul(acc, v);
+    }
+    return acc;
+  }
   const vals = args.map((a) => evalExact(a, budget));
   if (vals.some((v) => v === null)) {
     return null;
@@ -356,13 +448,43 @@ export function evalComplex(e: Expr, env: ReadonlyMap<string, C>, budget: Budget
     }
     case "div":
       return cdiv(evalComplex(e.a, env, budget), evalComplex(e.b, env, budget));
-    case "pow":
-      return cpow(evalComplex(e.a, env, budget), evalComplex(e.b, env, budget));
+    case "pow": {
+      const a = evalComplex(e.a, env, budget);
+      // A negative real base to a rational power with an odd denominator takes the real root, as \sqrt[3]{x}^2 does:
+      // x^{2/3} and \sqrt[3]{x}^2 agree at negative x instead of one taking the complex principal branch.
+      if (a.im === 0 && a.re < 0) {
+        const q = e.b.t === "div" || e.b.t === "num" || e.b.t === "neg" ? evalExact(e.b, budget) : null;
+        if (q && q.d % 2n === 1n && q.d !== 1n) {
+          const m = Math.abs(a.re) ** Q.toNumber(q);
+          return c(q.n % 2n === 0n ? m : -m);
+        }
+      }
+      return cpow(a, evalComplex(e.b, env, budget));
+    }
     case "fn": {
+      if (BINDERS.has(e.name)) return evalBinder(e.name, e.args, env, budget);
       const a = e.args.map((x) => evalComplex(x, env, budget));
       return applyFn(e.name, a);
     }
   }
+}
+
+/** A finite sum or product at the bound values (real integers); NaN for infinite or non-integer bounds. */
+function evalBinder(name: string, args: Expr[], env: ReadonlyMap<string, C>, budget: Budget): C {
+  const lo = evalComplex(args[1], env, budget);
+  const hi = evalComplex(args[2], env, budget);
+  const l = Math.round(lo.re);
+  const h = Math.round(hi.re);
+  if (lo.im !== 0 || hi.im !== 0 || Math.abs(lo.re - l) > 1e-9 || Math.abs(hi.re - h) > 1e-9 || h - l + 1 > MAX_TERMS) return NAN;
+  const idx = (args[3] as { name: string }).name;
+  const inner = new Map(env);
+  let acc = c(name === "sum" ? 0 : 1);
+  for (let k = l; k <= h; k++) {
+    inner.set(idx, c(k));
+    const v = evalComplex(args[0], inner, budget);
+    acc = name === "sum" ? c(acc.re + v.re, acc.im + v.im) : cmul(acc, v);
+  }
+  return acc;
 }
 
 function applyFn(name: string, a: C[]): C {

@@ -1,7 +1,7 @@
 // grade / isEquivalent: the single entry points used by evaluation and by the training reward.
 import { Budget, BudgetExceeded } from "./budget.js";
 import { compareParsed, type Verdict } from "./compare.js";
-import { extractAnswer, lastBoxContent } from "./extract.js";
+import { anchoredRule, boxedRule, cleanScope, extractAnswer, lastBoxContent } from "./extract.js";
 import { ParseError } from "./latex-tokens.js";
 import { type GradeOptions, resolveOptions } from "./options.js";
 import { describe, type ParsedAnswer, parseAnswer } from "./parse.js";
@@ -10,29 +10,41 @@ import type { GradeResult } from "./result.js";
 /** Gold answers repeat across samples; parse each once. */
 const goldCache = new Map<string, ParsedAnswer>();
 const GOLD_CACHE_MAX = 20_000;
+/** Golds longer than this that state an answer are solutions, not answers. */
+const GOLD_SOLUTION_CHARS = 200;
 
 /**
  * A gold may be a whole reference solution (the paper graded MATH-500 and Minerva against `solution`): its answer is
  * the final boxed expression, as Math-Verify's LaTeX extraction reads it.
  */
 export function goldAnswer(gold: string): string {
-  if (!gold.includes("\\boxed") && !gold.includes("\\fbox")) return gold;
+  if (!gold.includes("\\boxed") && !gold.includes("\\fbox")) {
+    // A whole solution without a box that states its final answer ("... Final Answer: The final answer is $28\%$."):
+    // the stated answer. Short golds are answers as they stand.
+    if (gold.length > GOLD_SOLUTION_CHARS && /answer/i.test(gold)) return anchoredRule(cleanScope(gold)) ?? gold;
+    return gold;
+  }
+  // A short gold written as several boxes (`\boxed{1}\boxed{2}`, `\boxed{1} papers and \boxed{2} bins`) is an answer
+  // field listing several answers, not a solution: its final boxes form a list, as in a prediction.
+  const outside = gold.replace(/\\(?:boxed|fbox)\s*\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}/g, "").replace(/[\s$]/g, "");
+  if (outside.length <= 40) return boxedRule(gold) ?? gold;
   return lastBoxContent(gold) ?? gold;
 }
 
-function parseGold(gold: string, budget: Budget): ParsedAnswer {
-  const hit = goldCache.get(gold);
+function parseGold(gold: string, o: GradeOptions, budget: Budget): ParsedAnswer {
+  const key = o.decimalComma ? `\u0000dc${gold}` : gold;
+  const hit = goldCache.get(key);
   if (hit) return hit;
-  const parsed = parseAnswer(goldAnswer(gold), {}, budget);
+  const parsed = parseAnswer(goldAnswer(gold), { decimalComma: o.decimalComma }, budget);
   if (goldCache.size >= GOLD_CACHE_MAX) goldCache.clear();
-  goldCache.set(gold, parsed);
+  goldCache.set(key, parsed);
   return parsed;
 }
 
 /** Reads the prediction the way the gold asks: a list-valued gold never reads `1,000` as one thousand. */
-function parsePred(pred: string, gold: ParsedAnswer, budget: Budget): ParsedAnswer {
+function parsePred(pred: string, gold: ParsedAnswer, o: GradeOptions, budget: Budget): ParsedAnswer {
   const listy = gold.value && (gold.value.kind === "list" || gold.value.kind === "tuple" || gold.value.kind === "set");
-  return parseAnswer(pred, { thousands: listy ? "never" : "auto" }, budget);
+  return parseAnswer(pred, { thousands: listy ? "never" : "auto", decimalComma: o.decimalComma }, budget);
 }
 
 interface Judged extends Verdict {
@@ -46,8 +58,8 @@ function judge(gold: string, pred: string, o: GradeOptions, budget: Budget): Jud
   try {
     if (pred.length > o.maxAnswerChars) return { equal: false, reason: "answer-too-long", gold: null, pred: null };
     if (gold.length > o.maxAnswerChars * 4) return { equal: false, reason: "gold-too-long", gold: null, pred: null };
-    g = parseGold(gold, budget);
-    p = parsePred(pred, g, budget);
+    g = parseGold(gold, o, budget);
+    p = parsePred(pred, g, o, budget);
     return { ...compareParsed(g, p, o, budget), gold: g, pred: p };
   } catch (e) {
     if (e instanceof BudgetExceeded) return { equal: false, reason: e.what === "time" ? "timeout" : `too-large:${e.what}`, gold: g, pred: p };

@@ -1,6 +1,6 @@
 // Recursive-descent parser from answer tokens to scalar expression trees (implicit products, \frac, roots, functions).
 import type { Budget } from "./budget.js";
-import { type Expr, FUNCTIONS, int, num } from "./expr.js";
+import { type Digits, type Expr, FUNCTIONS, int, num } from "./expr.js";
 import { ParseError, type Token } from "./latex-tokens.js";
 import * as Q from "./rational.js";
 
@@ -173,6 +173,8 @@ export class ExprParser {
           TEXT_WRAPPERS.has(t.s) ||
           t.s in FN_CMDS ||
           t.s === "gcd" ||
+          t.s === "sum" ||
+          t.s === "prod" ||
           t.s === "operatorname"
         );
     }
@@ -296,6 +298,7 @@ export class ExprParser {
     }
     const v = Q.fromDecimal(s);
     if (!v) throw new ParseError(`bad number ${s}`);
+    if (/[.eE]/.test(s) && !(this.isSym("_") || this.isCmd("frac"))) return num(v, literalDigits(s));
     // Base subscript: 1011_2, 40_{9}. The answer asks for that notation, so it stays an opaque literal:
     // 40_9 equals 40_{9} but not 36 (a reader grading "express in base 9" would not accept 36).
     if (this.isSym("_") && /^\d+$/.test(s)) {
@@ -429,6 +432,9 @@ export class ExprParser {
       }
       case "gcd":
         return this.callN("gcd", 2);
+      case "sum":
+      case "prod":
+        return this.bigOperator(s);
       case "operatorname":
       case "mathrm":
       case "text":
@@ -468,6 +474,27 @@ export class ExprParser {
         }
         throw new ParseError(`unsupported command \\${s}`);
     }
+  }
+
+  /**
+   * `\sum_{k=1}^{n} body` / `\prod_{k=1}^{n} body`: the body is the product term that follows (as `\sum_k k^2 + 1` is
+   * the sum plus one). Evaluated term by term when the bounds are integers.
+   */
+  private bigOperator(name: string): Expr {
+    if (!this.isSym("_")) throw new ParseError(`\\${name} without an index`);
+    this.pos++;
+    this.expect("{");
+    const idx = this.peek();
+    if (!idx || (idx.k !== "id" && !(idx.k === "cmd" && GREEK.has(idx.s)))) throw new ParseError(`\\${name} index must be a letter`);
+    this.pos++;
+    this.expect("=");
+    const lo = this.expr();
+    this.expect("}");
+    if (!this.isSym("^")) throw new ParseError(`\\${name} without an upper bound`);
+    this.pos++;
+    const hi = this.scriptArg();
+    const body = rebind(this.term(), idx.s);
+    return { t: "fn", name, args: [body, lo, hi, { t: "var", name: idx.s }] };
   }
 
   private callN(name: string, n: number): Expr {
@@ -520,6 +547,34 @@ export class ExprParser {
       factors.push(this.postfix());
     }
     return factors.length === 1 ? factors[0] : { t: "mul", args: factors };
+  }
+}
+
+/** Significant digits of a decimal literal and the power of ten of its last written digit (`0.08330` -> 4, -5). */
+function literalDigits(s: string): Digits {
+  const m = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
+  if (!m) return { sig: 0, exp: 0 };
+  const all = (m[1] + (m[2] ?? "")).replace(/^0+/, "");
+  return { sig: all.length, exp: (m[3] ? Number(m[3]) : 0) - (m[2] ?? "").length };
+}
+
+/** An index named `i` or `e` is the bound variable inside its sum, not the imaginary unit or Euler's number. */
+function rebind(e: Expr, name: string): Expr {
+  if (name !== "i" && name !== "e") return e;
+  switch (e.t) {
+    case "const":
+      return e.name === name ? { t: "var", name } : e;
+    case "add":
+    case "mul":
+    case "fn":
+      return { ...e, args: e.args.map((a) => rebind(a, name)) };
+    case "neg":
+      return { t: "neg", a: rebind(e.a, name) };
+    case "div":
+    case "pow":
+      return { ...e, a: rebind(e.a, name), b: rebind(e.b, name) };
+    default:
+      return e;
   }
 }
 

@@ -56,8 +56,8 @@ export const rules: Readonly<Record<string, Rule>> = {
   },
   /** `\left(`, `\right]`, `\bigl(`: sizing only; `\left.` and `\right.` are invisible. */
   sizing: (s) => s.replace(/\\(?:left|right)\s*\./g, " ").replace(/\\(?:left|right|[bB]igg?[lr]?)(?![A-Za-z])/g, " "),
-  /** Thin/negative spaces, `~`, `\quad`. */
-  spacing: (s) => s.replace(/\\\\|\\[,;:! ]/g, (m) => (m === "\\\\" ? m : " ")).replace(/\\q?quad(?![A-Za-z])/g, " ").replace(/~/g, " "),
+  /** Thin/negative spaces, `~`, `\quad` (also glued to a one-letter name, `\quadx_2`, as space-stripped golds have it). */
+  spacing: (s) => s.replace(/\\\\|\\[,;:! ]/g, (m) => (m === "\\\\" ? m : " ")).replace(/\\q?quad(?![A-Za-z])|\\q?quad(?=[A-Za-z][^A-Za-z])/g, " ").replace(/~/g, " "),
   /** `\dfrac`, `\tfrac`, `\cfrac` are `\frac`; `\dbinom` is `\binom`. */
   fracVariants: (s) => s.replace(/\\[dtc]frac(?![A-Za-z])/g, "\\frac").replace(/\\[dt]binom(?![A-Za-z])/g, "\\binom"),
   /** Relation spellings to one form. */
@@ -72,8 +72,10 @@ export const rules: Readonly<Record<string, Rule>> = {
       .replace(/>=/g, "\\ge ")
       .replace(/!=/g, "\\ne ")
       .replace(/\\(?:dfrac)/g, "\\frac"),
-  /** `1{,}000` and `29,\!322,\!216` (MATH's style) are thousands separators wherever they stand. */
-  thousandsBraces: (s) => s.replace(/\{,\}/g, "").replace(/(\d),\\!(?=\d{3}(?!\d))/g, "$1"),
+  /** `1 000`, `12 345 678`: digits grouped by single spaces (`\,` and thin spaces became spaces) are one number. */
+  spaceThousands: (s) => (s.includes(" ") ? s.replace(/(?<![\d.])\d{1,3}(?: \d{3})+(?![\d]| \d)/g, (m) => m.replace(/ /g, "")) : s),
+  /** `1{,}000`, `14 {, }916` and `29,\!322,\!216` (MATH's style) are thousands separators wherever they stand. */
+  thousandsBraces: (s) => s.replace(/(\d)\s*\{\s*,\s*\}\s*(?=\d)/g, "$1").replace(/\{,\}/g, "").replace(/(\d),\\!\s*(?=\d{3}(?!\d))/g, "$1"),
   /** `\phantom{x}` and `\phantom -` are invisible. */
   phantom: (s) => s.replace(/\\[hv]?phantom\s*(?:\{[^{}]*\}|.)/g, ""),
   /** `45^\circ`, `45^{\circ}`, `45°`, `\degree`: degrees. */
@@ -82,9 +84,9 @@ export const rules: Readonly<Record<string, Rule>> = {
     if (t !== s) notes.degrees = true;
     return t;
   },
-  /** `10\%`, `10%`, `10 percent`. */
+  /** `10\%`, `10%`, `10 percent`, `10 pct`, `10 percentage`. */
   percent: (s, notes) => {
-    const t = s.replace(/\\%|%|\\text\{\s*percent\s*\}|\bpercent\b/g, " ");
+    const t = s.replace(/\\%|%|\\(?:text|textbf|mathrm)\s*\{\s*(?:percent(?:age)?|pct)\s*\}|\b(?:percent(?:age)?|per cent|pct)\b/g, " ");
     if (t !== s) notes.percent = true;
     return t;
   },
@@ -96,14 +98,18 @@ export const rules: Readonly<Record<string, Rule>> = {
       .replace(/\\(?:emptyset|varnothing)(?![A-Za-z])/g, "\\{\\}")
       .replace(/\\mathbb\s*\{?\s*R\s*\}?/g, "(-\\infty,\\infty)")
       .replace(/^\s*(?:\\text\s*\{\s*)?all real numbers\s*\}?\s*$/i, "(-\\infty,\\infty)"),
-  /** `\text{ and }`, `and`, `or` between answers list them. */
-  conjunctions: (s) => s.replace(/\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)\s*\}/g, ",").replace(/\s+(?:and|or)\s+/g, ","),
+  /** `\text{ and }`, `and`, `or` between answers list them (also unspaced between brackets: `(11,7)or(7,11)`). */
+  conjunctions: (s) =>
+    s
+      .replace(/\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)\s*\}/g, ",")
+      .replace(/\s+(?:and|or)\s+/g, ",")
+      .replace(/(?<=[)\]])\s*(?:and|or)\s*(?=[([])/g, ","),
   /**
    * Trailing units: `5 \text{ cm}`, `6.5 \mathrm{~m}`, `288\pi \text{ cubic units}` (text wrappers after a value), and
    * bare unit words from a list (`12 inches`, `12\sqrt{3} cm`); a bare tail that is not a known unit (`2 n-1`) stays.
    */
   units: (s, notes) => {
-    const wrapped = /^(.*?(?:[0-9}]|\\pi))\s*((?:\\(?:text|textnormal|mathrm|mbox|textrm|operatorname)\s*\{[^{}]*\}\s*(?:\^\s*\{?-?\d\}?)?\s*(?:\/\s*)?)+)$/.exec(s);
+    const wrapped = /^(.*?(?:[0-9}]|\\pi))\s*((?:\\(?:text|textnormal|mathrm|mbox|textrm|operatorname|textbf|textit|mathbf|mathit)\s*\{[^{}]*\}\s*(?:\^\s*\{?-?\d\}?)?\s*(?:\/\s*)?)+)$/.exec(s);
     if (wrapped && /\d|\\pi/.test(wrapped[1]) && /[A-Za-z]/.test(wrapped[2].replace(/\\[A-Za-z]+/g, ""))) {
       notes.unit = wrapped[2].replace(/\\[A-Za-z]+|[{}]/g, "").trim();
       return wrapped[1];
@@ -142,6 +148,7 @@ export const RULE_ORDER: readonly (keyof typeof rules)[] = [
   "thousandsBraces",
   "phantom",
   "spacing",
+  "spaceThousands",
   "fracVariants",
   "relations",
   "degrees",
@@ -159,10 +166,23 @@ export const RULE_ORDER: readonly (keyof typeof rules)[] = [
 /** Plain numbers (most benchmark answers) need no rule; skipping them keeps the common case fast. */
 const PLAIN_NUMBER = /^\s*-?\d+(?:\.\d+)?\s*$/;
 
-export function normalizeAnswer(raw: string): { text: string; notes: NormalizeNotes } {
+/**
+ * `1,22` or `1.000,5` read with a decimal comma (only when asked: `decimalComma`, default off, because `1,220` is one
+ * thousand two hundred and twenty and `1,22` is more often a list of two numbers in English text). Applies to an answer
+ * that is a single number; thousands may then be grouped by `.` or spaces.
+ */
+const DECIMAL_COMMA = /^\s*([+-]?)(\d{1,3}(?:[. ]\d{3})+|\d+),(\d+)\s*$/;
+
+export function decimalCommaNumber(raw: string): string | null {
+  const m = DECIMAL_COMMA.exec(raw);
+  return m ? `${m[1]}${m[2].replace(/[. ]/g, "")}.${m[3]}` : null;
+}
+
+export function normalizeAnswer(raw: string, opts: { decimalComma?: boolean } = {}): { text: string; notes: NormalizeNotes } {
   const notes: NormalizeNotes = { percent: false, degrees: false, unit: null };
   if (PLAIN_NUMBER.test(raw)) return { text: raw.trim(), notes };
   let s = raw;
+  if (opts.decimalComma) s = decimalCommaNumber(raw.replace(/\$/g, "")) ?? s;
   for (const name of RULE_ORDER) s = rules[name](s, notes);
   return { text: s.trim(), notes };
 }

@@ -14,6 +14,11 @@ export interface GradeOptions {
   readonly relTol: number;
   /** Gold `10\%` also accepts `0.1` (a prediction `10\%` is read as 10 or as 0.1, whichever the gold is). */
   readonly percentAsFraction: boolean;
+  /**
+   * Read an answer that is one number with a decimal comma (`1,22`, `1.000,5`) as a decimal. Off by default: in
+   * English text `1,22` is two numbers and `1,220` is one thousand two hundred and twenty.
+   */
+  readonly decimalComma: boolean;
   /** Hard time budget per grade in milliseconds (cooperative in-thread, enforced by the worker pool). */
   readonly budgetMs: number;
   /** Longest completion accepted, in characters; longer ones are graded on their last `maxCompletionChars`. */
@@ -28,6 +33,7 @@ const base = {
   afterThink: true,
   relTol: 1e-6,
   percentAsFraction: true,
+  decimalComma: false,
   budgetMs: 1000,
   maxCompletionChars: 2_000_000,
   maxAnswerChars: 4000,

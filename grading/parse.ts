@@ -4,6 +4,7 @@ import { type Expr, show as showExpr } from "./expr.js";
 import { ExprParser } from "./latex-expr.js";
 import { ParseError, type Token, tokenize } from "./latex-tokens.js";
 import { normalizeAnswer, textForm } from "./normalize.js";
+import * as Q from "./rational.js";
 
 export type RelOp = "=" | "<" | ">" | "le" | "ge" | "ne" | "approx";
 
@@ -39,12 +40,17 @@ export interface ParsedAnswer {
 export interface ParseOptions {
   /** `1,000`: "auto" reads it as one thousand when the whole answer has that shape; "never" reads a list. */
   thousands: "auto" | "never";
+  /** Read `1,22` as 1.22 (a single number written with a decimal comma). Default off; see GradeOptions.decimalComma. */
+  decimalComma: boolean;
 }
 
 const MAX_ITEMS = 256;
+const MAX_MATRIX_TERMS = 16;
+const MAX_MATRIX_PRODUCTS = 3;
+const MAX_MATRIX_DIM = 10;
 
 export function parseAnswer(raw: string, options: Partial<ParseOptions> = {}, budget: Budget = Budget.unlimited()): ParsedAnswer {
-  const { text: normalized, notes } = normalizeAnswer(raw);
+  const { text: normalized, notes } = normalizeAnswer(raw, { decimalComma: options.decimalComma === true });
   const out: ParsedAnswer = {
     raw,
     normalized,
@@ -68,7 +74,9 @@ export function parseAnswer(raw: string, options: Partial<ParseOptions> = {}, bu
   }
   try {
     const toks = tokenize(normalized);
-    out.value = new StructureParser(budget, options.thousands ?? "auto").value(toks);
+    // `32, 349`: a comma followed by a space separates items; thousands separators are never spaced.
+    const thousands = /\d,\s+\d/.test(normalized) ? "never" : (options.thousands ?? "auto");
+    out.value = new StructureParser(budget, thousands).value(toks);
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
     out.error = e.message;
@@ -163,7 +171,7 @@ class StructureParser {
         return this.item(tokenize(digits));
       }
       if (nonEmpty.length > MAX_ITEMS) throw new ParseError("too many items");
-      return { kind: "list", items: flattenPm(nonEmpty.map((p) => this.item(p))) };
+      return { kind: "list", items: groupAssignments(flattenPm(nonEmpty.map((p) => this.item(p)))) };
     }
     return this.item(nonEmpty[0]);
   }
@@ -222,6 +230,11 @@ class StructureParser {
         return { kind: "tuple", items, maybeInterval: parts.length === 2 && open === "(" && close === ")" };
       }
     }
+    // `{1,3}`: a set written with bare braces (a brace group without a top-level comma is just grouping).
+    if (isSym(first, "{") && matchingClose(toks) === toks.length - 1) {
+      const { parts } = splitTop(toks.slice(1, -1), isComma);
+      if (parts.length > 1 && parts.every((p) => p.length > 0)) return { kind: "set", items: flattenPm(parts.map((p) => this.item(p))) };
+    }
     if (isCmd(first, "{") && matchingClose(toks) === toks.length - 1) {
       const inner = toks.slice(1, -1);
       if (inner.length === 0) return { kind: "set", items: [] };
@@ -231,7 +244,12 @@ class StructureParser {
       const { parts } = splitTop(inner, isComma);
       return { kind: "set", items: flattenPm(parts.filter((p) => p.length > 0).map((p) => this.item(p))) };
     }
-    if (isCmd(first, "begin")) return this.matrix(toks);
+    if (isCmd(first, "begin") && matrixBlockEnd(toks, 0) === toks.length) return this.matrix(toks);
+    if (toks.some((t) => isCmd(t, "begin"))) {
+      const arith = this.matrixArithmetic(toks);
+      if (arith) return arith;
+      if (isCmd(first, "begin")) return this.matrix(toks);
+    }
 
     const expr = this.scalar(toks);
     const expanded = expandPm(expr);
@@ -241,6 +259,61 @@ class StructureParser {
 
   private scalar(toks: Token[]): Expr {
     return ExprParser.parse(toks, this.budget);
+  }
+
+  /**
+   * A sum, difference or product of matrices (`A + B`, `2A - B`, `A B`, `A \cdot B`) evaluated entry by entry, so
+   * `\begin{pmatrix}1&2\\3&4\end{pmatrix} + \begin{pmatrix}5&6\\7&8\end{pmatrix}` equals the matrix of sums.
+   * Null when the tokens are not such an expression (the caller then reads them as usual).
+   */
+  private matrixArithmetic(toks: Token[]): Value | null {
+    // Each product multiplies entry sizes by the inner dimension: a few small factors are all answers use, and the
+    // cap keeps a chain of products from building an exponentially large expression.
+    if (toks.filter((t) => isCmd(t, "begin")).length > MAX_MATRIX_TERMS) throw new ParseError("too many matrices");
+    let acc: Expr[][] | null = null;
+    let i = 0;
+    while (i < toks.length) {
+      let sign = 1;
+      if (isSym(toks[i], "+") || isSym(toks[i], "-")) {
+        if (isSym(toks[i], "-")) sign = -1;
+        i++;
+      } else if (acc !== null) return null;
+      let j = i;
+      while (j < toks.length && !isCmd(toks[j], "begin")) j++;
+      if (j >= toks.length) return null;
+      let term: Expr[][] | null = null;
+      let products = 0;
+      let coef: Expr | null = j > i ? this.scalar(toks.slice(i, j)) : null;
+      if (coef && isSym(toks[j - 1], "*")) return null;
+      i = j;
+      while (i < toks.length && isCmd(toks[i], "begin")) {
+        const after = matrixBlockEnd(toks, i);
+        if (after < 0) return null;
+        const m = this.matrix(toks.slice(i, after));
+        if (m.kind !== "matrix" || m.rows.some((r) => r.some((v) => v.kind !== "scalar"))) return null;
+        const rows = m.rows.map((r) => r.map((v) => (v as { expr: Expr }).expr));
+        if (term === null) term = rows;
+        else {
+          if (term[0].length !== rows.length) throw new ParseError("matrix sizes do not match for a product");
+          if (++products > MAX_MATRIX_PRODUCTS || rows.length > MAX_MATRIX_DIM || rows[0].length > MAX_MATRIX_DIM) throw new ParseError("matrix product too large");
+          const a: Expr[][] = term;
+          term = a.map((row) => rows[0].map((_, c) => ({ t: "add", args: row.map((x, k) => ({ t: "mul", args: [x, rows[k][c]] }) as Expr) }) as Expr));
+        }
+        i = after;
+        if (isCmd(toks[i], "cdot") || isCmd(toks[i], "times")) i++;
+      }
+      if (term === null) return null;
+      if (sign < 0) coef = coef ? { t: "neg", a: coef } : { t: "neg", a: { t: "num", v: Q.ONE } };
+      const scaled: Expr[][] = coef ? term.map((r) => r.map((x) => ({ t: "mul", args: [coef, x] }) as Expr)) : term;
+      if (acc === null) acc = scaled;
+      else {
+        const a: Expr[][] = acc;
+        if (a.length !== scaled.length || a[0].length !== scaled[0].length) throw new ParseError("matrix sizes do not match for a sum");
+        acc = a.map((r, ri) => r.map((x, ci) => ({ t: "add", args: [x, scaled[ri][ci]] }) as Expr));
+      }
+    }
+    if (acc === null) return null;
+    return { kind: "matrix", rows: acc.map((r) => r.map((expr) => ({ kind: "scalar", expr }) as Value)) };
   }
 
   /** \begin{pmatrix} a & b \\ c & d \end{pmatrix} (also bmatrix, matrix, array with a column spec). */
@@ -266,6 +339,34 @@ class StructureParser {
     if (rows.some((r) => r.length !== rows[0].length)) throw new ParseError("ragged matrix");
     return { kind: "matrix", rows };
   }
+}
+
+/**
+ * `p=5, q=2; p=7, q=2`: labelled assignments whose names repeat in the same order are one tuple per round
+ * (`(p=5, q=2), (p=7, q=2)`), which compares with the gold `(5,2),(7,2)`; distinct names (`x_1 = 3, x_2 = 5`) stay a
+ * list of assignments.
+ */
+function groupAssignments(items: Value[]): Value[] {
+  const names: string[] = [];
+  for (const v of items) {
+    if (v.kind !== "relation" || v.ops.length !== 1 || v.ops[0] !== "=" || v.sides[0].kind !== "scalar" || v.sides[0].expr.t !== "var") return items;
+    names.push(v.sides[0].expr.name);
+  }
+  const k = names.indexOf(names[0], 1);
+  if (k < 2 || names.length % k !== 0) return items;
+  for (let i = k; i < names.length; i++) if (names[i] !== names[i % k]) return items;
+  const out: Value[] = [];
+  for (let i = 0; i < items.length; i += k) out.push({ kind: "tuple", items: items.slice(i, i + k), maybeInterval: false });
+  return out;
+}
+
+/** Index just past `\begin{env} ... \end{env}` starting at `i`, or -1. */
+function matrixBlockEnd(toks: Token[], i: number): number {
+  const end = i + matchingClose(toks.slice(i));
+  if (end < i || !isCmd(toks[end], "end") || !isSym(toks[end + 1], "{")) return -1;
+  let close = end + 2;
+  while (close < toks.length && !isSym(toks[close], "}")) close++;
+  return close < toks.length ? close + 1 : -1;
 }
 
 /** `1 \pm \sqrt2, 3` lists three values: the `\pm` pair joins the surrounding list. */

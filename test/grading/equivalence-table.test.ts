@@ -91,7 +91,7 @@ table("fractions", [
   [L`\frac{243}{625}`, "0.3888", true, "fractions: terminating decimal equals exactly"],
   [L`\frac{448}{15625}`, "0.028672", true, "fractions: terminating decimal equals exactly"],
   [L`\frac{79}{128}`, "0.6171875", true, "fractions: terminating binary fraction"],
-  [L`\frac{1}{3}`, "0.333333", false, "fractions: both rational, compared exactly, truncated decimal is wrong"],
+  [L`\frac{1}{3}`, "0.333333", true, "fractions: six significant digits of a non-terminating gold (decimal-approximation rule, issue 13)"],
   [L`\frac{1}{3}`, "0.33", false, "fractions: rounded decimal of 1/3"],
   [L`\frac{2}{3}`, "0.67", false, "fractions: rounded decimal of 2/3"],
   [L`\frac{9}{32}`, L`\frac{9}{23}`, false, "fractions: swapped denominator digits"],

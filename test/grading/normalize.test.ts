@@ -37,6 +37,13 @@ const ROWS: Record<string, [input: string, expected: string, why: string][]> = {
     ["\\left.x\\right|", " x |", "invisible left delimiter"],
     ["\\bigl(x\\bigr)", " (x )", "big delimiters"],
   ],
+  spaceThousands: [
+    ["1 000", "1000", "one space-grouped thousands separator"],
+    ["12 345 678", "12345678", "several groups"],
+    ["1 000.5", "1000.5", "with decimals"],
+    ["3 14", "3 14", "a group that is not three digits stays"],
+    ["1 000 5", "1 000 5", "a trailing short group: not a grouped number"],
+  ],
   thousandsBraces: [
     ["1{,}000", "1000", "braced comma"],
     ["10,\\!080", "10080", "MATH-style comma with negative space"],

@@ -33,9 +33,17 @@ describe("regression set", () => {
 
   const data = findDataDir();
   (data ? it : it.skip)(`the generator reproduces the committed file from the benchmark data${data ? "" : " (skipped: no benchmark data; set OPENRS_DATA_DIR)"}`, () => {
-    const rebuilt = buildRegressionSet(data!).samples;
-    expect(rebuilt.map((s) => s.key)).toEqual(samples.map((s) => s.key));
-    expect(rebuilt.map((s) => s.completion)).toEqual(samples.map((s) => s.completion));
-    expect(rebuilt.map((s) => s.gold)).toEqual(samples.map((s) => s.gold));
+    // The generator leaves out samples that grade slower than 100 ms (they would test the clock, not the grader), and
+    // which those are depends on the machine's load: the committed set and a rebuild may differ by those alone.
+    const { samples: rebuilt, dropped } = buildRegressionSet(data!);
+    const slowNow = new Set(dropped.map((d) => d.split(" ")[0]));
+    const committed = new Map(samples.map((s) => [s.key, s]));
+    const rebuiltKeys = new Set(rebuilt.map((s) => s.key));
+    expect(samples.filter((s) => !rebuiltKeys.has(s.key) && !slowNow.has(s.key)).map((s) => s.key)).toEqual([]);
+    expect(rebuilt.filter((s) => !committed.has(s.key)).length).toBeLessThanOrEqual(10);
+    const common = rebuilt.filter((s) => committed.has(s.key));
+    expect(common.length).toBeGreaterThan(samples.length - 20);
+    expect(common.map((s) => s.completion)).toEqual(common.map((s) => committed.get(s.key)!.completion));
+    expect(common.map((s) => s.gold)).toEqual(common.map((s) => committed.get(s.key)!.gold));
   });
 });
