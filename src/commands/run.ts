@@ -1,4 +1,5 @@
 // `openrs-eval run` (also the default command: `openrs-eval --model ... --bench ...`): evaluate a model on suites.
+import { existsSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { BenchmarkDataError } from "../../benchmarks/load.js";
@@ -141,6 +142,9 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
     err.write(`openrs-eval: ${notApplicable.map((n) => `--${n}`).join(", ")} ignored: a replay samples nothing (recorded in run.json as not applicable)\n`);
   }
   ensureDir(outDir, "--out"); // fail now, not after loading a model
+  if (kind === "native" && existsSync(flags.model) && statSync(flags.model).isDirectory()) {
+    await (await import("../native-build.js")).ensureNativeEngine(err);
+  }
   let backend: Backend | null = null;
   const abort = new AbortController();
   const onSignal = (): void => {
