@@ -93,5 +93,9 @@ export function loadProblems(suite: SuiteConfig, opts: LoadOptions = {}): Proble
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new RangeError(`limit must be a positive integer, got ${limit}`);
   const rows = readSuiteRows(suite, opts.dataDir);
   const kept = limit === undefined ? rows : rows.slice(0, limit);
-  return kept.map((row) => Object.freeze({ id: row.id, suite: suite.id, question: row[suite.questionField] as string, gold: goldOf(suite, row), meta: Object.freeze(problemMeta(suite, row)) }));
+  return kept.map((row) => {
+    const meta = problemMeta(suite, row);
+    const p: Problem = { id: row.id, suite: suite.id, question: row[suite.questionField] as string, gold: goldOf(suite, row) };
+    return Object.freeze(Object.keys(meta).length ? { ...p, meta: Object.freeze(meta) } : p);
+  });
 }

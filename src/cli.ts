@@ -49,7 +49,7 @@ export function targetCommand(args: readonly string[]): string | null {
 
 /** One line: commander's message plus the pointer to --help (commander's own is a second line). */
 function oneLineError(text: string): string {
-  return `${text.replace(/\s+$/, "")} (run with --help for usage)\n`;
+  return `${text.trim().replace(/\s*\n\s*/g, " ")} (run with --help for usage)\n`;
 }
 
 /**

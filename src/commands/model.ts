@@ -4,6 +4,7 @@ import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import { type CommandContext, EXIT_FAILURE, intInRange, numberInRange, positiveInt, UsageError } from "../cli-common.js";
 import { NativeModel, simdName } from "../../native/ts/native.js";
+import { ensureDir } from "../fs-safe.js";
 import { ensureNativeEngine } from "../native-build.js";
 import type { DType } from "../../native/ts/safetensors.js";
 import { ARCH_CLASS, type TinyModelOptions, writeTinyModel } from "../../native/ts/tiny-model.js";
@@ -58,6 +59,7 @@ export function registerModel(program: Command, ctx: CommandContext): void {
     .action((f: TinyFlags) => {
       try {
         const { out, dtype, ...options } = f;
+        ensureDir(out, "--out");
         const { config } = writeTinyModel(out, { ...options, dtype: dtype.toUpperCase() as DType });
         ctx.out.write(`wrote ${config.architectures} checkpoint to ${f.out} (hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, ${f.dtype})\n`);
       } catch (e) {

@@ -46,6 +46,9 @@ describe("the command line", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/--k must be a comma-separated list.*\(run with --help for usage\)$/m);
+    // commander's suggestion joins the same line
+    const typo = await cli(["--benc", "all"]);
+    expect(typo.stderr).toBe("error: unknown option '--benc' (Did you mean --bench?) (run with --help for usage)\n");
   });
 
   it("--help loads no command module (commands are imported when run)", async () => {
@@ -70,6 +73,15 @@ describe("--out and file-system errors", () => {
       expect(r.stderr).toMatch(/^openrs-eval: --out \S+ cannot be (created|used): /);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
+  });
+
+  it("data pull --cache-dir and model tiny --out fail at once too", async () => {
+    const pull = await cli(["data", "pull", "--suite", "aime24", "--cache-dir", "/proc/openrs-nope"]);
+    expect(pull.code).toBe(2);
+    expect(pull.stderr).toMatch(/^openrs-eval: data directory \/proc\/openrs-nope cannot be created: /);
+    const tiny = await cli(["model", "tiny", "--arch", "qwen2", "--out", "/proc/openrs-nope/tiny"]);
+    expect(tiny.code).toBe(2);
+    expect(tiny.stderr).toMatch(/^openrs-eval: --out \/proc\/openrs-nope\/tiny cannot be created: /);
   });
 
   it("raw errno errors become one sentence naming the path and what to do", () => {
