@@ -75,10 +75,27 @@ export function goldOf(suite: SuiteConfig, row: BenchmarkRow): string {
 }
 
 /** The suite's problems (verified; see readSuiteRows), optionally only the first `limit`. */
+/** Row fields that are not metadata: the problem, its answers and worked solutions (long, and already elsewhere). */
+const NOT_META = new Set(["id", "problem", "answer", "solution", "solutions", "final_answer", "url"]);
+
+/** A row's short scalar fields (level, subject, subfield, type, ...), for per-sample records and breakdowns. */
+export function problemMeta(suite: SuiteConfig, row: BenchmarkRow): Record<string, string | number | boolean> {
+  const meta: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (NOT_META.has(k) || k === suite.questionField) continue;
+    if (typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= 200)) meta[k] = v;
+  }
+  return meta;
+}
+
 export function loadProblems(suite: SuiteConfig, opts: LoadOptions = {}): Problem[] {
   const { limit } = opts;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new RangeError(`limit must be a positive integer, got ${limit}`);
   const rows = readSuiteRows(suite, opts.dataDir);
   const kept = limit === undefined ? rows : rows.slice(0, limit);
-  return kept.map((row) => Object.freeze({ id: row.id, suite: suite.id, question: row[suite.questionField] as string, gold: goldOf(suite, row) }));
+  return kept.map((row) => {
+    const meta = problemMeta(suite, row);
+    const p: Problem = { id: row.id, suite: suite.id, question: row[suite.questionField] as string, gold: goldOf(suite, row) };
+    return Object.freeze(Object.keys(meta).length ? { ...p, meta: Object.freeze(meta) } : p);
+  });
 }

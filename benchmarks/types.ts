@@ -33,6 +33,8 @@ export interface Problem {
   readonly suite: string;
   readonly question: string;
   readonly gold: string;
+  /** The data row's descriptive fields (MATH level and subject, OlympiadBench subfield, ...): short scalars only. */
+  readonly meta?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** One line of a suite's normalised JSONL: id, problem text, gold answer (and/or solution), and any metadata. */

@@ -10,9 +10,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const build = join(here, "build");
 const statusFile = join(build, "openrs-build.json");
 
-function status(ok, reason) {
+function status(ok, reason, extra = {}) {
   mkdirSync(build, { recursive: true });
-  writeFileSync(statusFile, `${JSON.stringify({ ok, reason, at: new Date().toISOString() })}\n`);
+  writeFileSync(statusFile, `${JSON.stringify({ ok, reason, at: new Date().toISOString(), ...extra })}\n`);
 }
 
 function has(cmd, args = ["--version"]) {
@@ -61,5 +61,6 @@ if (err) {
   status(false, `build failed: ${err}`);
   process.exit(1);
 }
-status(true, "");
-console.log(`native: built ${join("native", "build")} in ${((Date.now() - t0) / 1000).toFixed(1)} s (CUDA ${cuda === "ON" ? (existsSync(join(build, "libopenrs_cuda.a")) ? "compiled" : "not compiled: nvcc not found") : "off: OPENRS_BUILD_CUDA=0"})`);
+const cudaText = cuda === "ON" ? (existsSync(join(build, "libopenrs_cuda.a")) ? "compiled" : "not compiled: nvcc not found") : "off: OPENRS_BUILD_CUDA=0";
+status(true, "", { cuda: cudaText });
+console.log(`native: built ${join("native", "build")} in ${((Date.now() - t0) / 1000).toFixed(1)} s (CUDA ${cudaText})`);

@@ -59,6 +59,8 @@ export function positiveNumber(name: string) {
 /** What a command's action needs from the program: where to print and how to report its exit code. */
 export interface CommandContext {
   setCode: (code: number) => void;
+  /** The arguments after the program name, as given (recorded in run.json). */
+  argv?: string[];
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }

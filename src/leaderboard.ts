@@ -110,7 +110,8 @@ function pass1(m: RunScores | undefined): Score {
  * `status` ("complete" or not), `settings.samples`, `settings.limit`, and `metrics.suites.<id>` /
  * `metrics.overall`, each with `primary` (score key), `scores` (fractions in [0, 1]; the key `primary` names, else the
  * first `pass@1...` key) and `ci95.lo` / `ci95.hi`; `metrics.overall.suites` lists the suites its mean covers.
- * Throws LeaderboardError (one line) when the file is missing, not JSON, or of another schema or version.
+ * Throws LeaderboardError (one line) when the file is missing, not JSON, or of another schema or version, and for a
+ * run marked `synthetic: true` (made-up completions, listed among the skipped runs, never as a row).
  */
 export function readRun(dir: string, suites: readonly string[]): LeaderboardRow {
   const file = join(dir, "run.json");
@@ -129,6 +130,8 @@ export function readRun(dir: string, suites: readonly string[]): LeaderboardRow 
   if (!RUN_SCHEMA_VERSIONS.includes(j.schemaVersion as number)) {
     throw new LeaderboardError(`${file} has schema version ${JSON.stringify(j.schemaVersion)}; this leaderboard reads ${RUN_SCHEMA_VERSIONS.join(", ")}`);
   }
+  // Synthetic completions (the shipped example) measure nothing: never a row beside measured results.
+  if ((j as { synthetic?: unknown }).synthetic === true) throw new LeaderboardError(`${dir}: synthetic completions, not a model's outputs (never listed among measured runs)`);
   const notes: string[] = [];
   if (typeof j.backend === "string") notes.push(`backend ${j.backend}`);
   if (j.status !== undefined && j.status !== "complete") notes.push("partial run");

@@ -32,7 +32,13 @@ function typeName(v: unknown): string {
  * `sampleIndex` (integer ≥ 0; otherwise lines of one id are numbered 0, 1, ... in file order), optional finish
  * reason (`finish`, `finishReason`, `finish_reason`) and token counts. A previous run's samples.jsonl fits as is.
  */
-export function parseReplay(text: string, file = "replay file"): Map<string, Map<number, ReplayEntry>> {
+/** What a replay file says about itself: whether every line is marked synthetic, and the model names its lines give. */
+export interface ReplayInfo {
+  synthetic: boolean;
+  models: Set<string>;
+}
+
+export function parseReplay(text: string, file = "replay file", info: ReplayInfo = { synthetic: true, models: new Set() }): Map<string, Map<number, ReplayEntry>> {
   const byId = new Map<string, Map<number, ReplayEntry>>();
   const lines = text.split("\n");
   // A last line without newline may be a torn write of an interrupted run: skip it only if it is not valid JSON.
@@ -48,6 +54,8 @@ export function parseReplay(text: string, file = "replay file"): Map<string, Map
     if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ReplayError(`${file}:${i + 1}: expected a JSON object, got ${typeName(v)}`);
     if (typeof v.id !== "string" || v.id === "") throw new ReplayError(`${file}:${i + 1}: "id" must be a non-empty string, got ${typeName(v.id)}`);
     if (typeof v.completion !== "string") throw new ReplayError(`${file}:${i + 1}: "completion" must be a string, got ${typeName(v.completion)}`);
+    if (v.synthetic !== true) info.synthetic = false;
+    if (typeof v.model === "string" && v.model !== "") info.models.add(v.model);
     const rawIndex = v.sample ?? v.sample_index ?? v.sampleIndex;
     let samples = byId.get(v.id);
     if (!samples) byId.set(v.id, (samples = new Map()));
@@ -76,19 +84,26 @@ export class ReplayBackend implements Backend {
   readonly name = "replay";
   readonly model: string;
   private readonly entries: Map<string, Map<number, ReplayEntry>>;
+  /** Every line says `"synthetic": true`: made-up completions (the shipped example), not a model's outputs. */
+  readonly synthetic: boolean;
+  /** The model name the lines give (`"model"`), when they all give the same one. */
+  readonly sourceModel: string | null;
 
-  constructor(entries: Map<string, Map<number, ReplayEntry>>, model = "replay") {
+  constructor(entries: Map<string, Map<number, ReplayEntry>>, model = "replay", info: ReplayInfo = { synthetic: false, models: new Set() }) {
     this.entries = entries;
     this.model = model;
+    this.synthetic = info.synthetic && entries.size > 0;
+    this.sourceModel = info.models.size === 1 ? [...info.models][0] : null;
   }
 
   /** Loads a replay file; throws ReplayError with a one-line message when it is missing or malformed. */
   static fromFile(file: string): ReplayBackend {
     if (!existsSync(file)) throw new ReplayError(`replay file not found: ${file}`);
     if (!statSync(file).isFile()) throw new ReplayError(`replay path is not a file: ${file}`);
-    const entries = parseReplay(readFileSync(file, "utf8"), file);
+    const info: ReplayInfo = { synthetic: true, models: new Set() };
+    const entries = parseReplay(readFileSync(file, "utf8"), file, info);
     if (entries.size === 0) throw new ReplayError(`replay file has no completions: ${file}`);
-    return new ReplayBackend(entries, `replay:${file}`);
+    return new ReplayBackend(entries, `replay:${file}`, info);
   }
 
   /** Number of problems with completions. */

@@ -2,6 +2,7 @@
 import Table from "cli-table3";
 import type { Command } from "commander";
 import { resolvePullDir } from "../../benchmarks/data-dir.js";
+import { ensureDir } from "../fs-safe.js";
 import { HubError } from "../../benchmarks/hub.js";
 import { type PullResult, pullSuite } from "../../benchmarks/pull.js";
 import { resolveBenchList, SOURCES, SUITE_IDS, UnknownSuiteError } from "../../benchmarks/registry.js";
@@ -27,6 +28,7 @@ async function runPull(flags: PullFlags, { out, err }: CommandContext): Promise<
   }
   if (flags.endpoint !== undefined && !/^https?:\/\//.test(flags.endpoint)) throw new UsageError(`--endpoint must be an http(s) URL, got "${flags.endpoint}"`);
   const target = resolvePullDir(flags.cacheDir);
+  ensureDir(target.dir, "data directory"); // fails at once with a plain message where a recursive mkdir would hang
   const say = flags.quiet ? () => {} : (line: string) => err.write(`${line}\n`);
   say(`pulling ${suites.length} suite(s) into ${target.dir}`);
   const results: (PullResult | { suite: string; error: string })[] = [];

@@ -3,7 +3,9 @@ import { existsSync } from "node:fs";
 import Table from "cli-table3";
 import { type Command, Option } from "commander";
 import { type CommandContext, EXIT_FAILURE, intInRange, numberInRange, positiveInt, UsageError } from "../cli-common.js";
-import { NativeModel, nativeStatus, simdName } from "../../native/ts/native.js";
+import { NativeModel, simdName } from "../../native/ts/native.js";
+import { ensureDir } from "../fs-safe.js";
+import { ensureNativeEngine } from "../native-build.js";
 import type { DType } from "../../native/ts/safetensors.js";
 import { ARCH_CLASS, type TinyModelOptions, writeTinyModel } from "../../native/ts/tiny-model.js";
 import { loadTokenizer } from "../../native/ts/tokenizer.js";
@@ -18,7 +20,8 @@ interface TinyFlags extends Omit<TinyModelOptions, "dtype" | "ropeScaling"> {
 interface GenerateFlags {
   prompt: string;
   chat?: boolean;
-  maxNew: number;
+  maxNewTokens: number;
+  maxNew?: number;
   temperature: number;
   topP: number;
   seed: number;
@@ -26,14 +29,9 @@ interface GenerateFlags {
   threads?: number;
 }
 
-function requireEngine(): void {
-  const st = nativeStatus();
-  if (!st.available) throw new UsageError(st.reason);
-}
-
-async function openModel(dir: string, threads?: number): Promise<NativeModel> {
+async function openModel(dir: string, err: NodeJS.WritableStream, threads?: number): Promise<NativeModel> {
   if (!existsSync(dir)) throw new UsageError(`model directory ${dir} does not exist`);
-  requireEngine();
+  await ensureNativeEngine(err);
   try {
     return await NativeModel.load(dir, { threads });
   } catch (e) {
@@ -61,6 +59,7 @@ export function registerModel(program: Command, ctx: CommandContext): void {
     .action((f: TinyFlags) => {
       try {
         const { out, dtype, ...options } = f;
+        ensureDir(out, "--out");
         const { config } = writeTinyModel(out, { ...options, dtype: dtype.toUpperCase() as DType });
         ctx.out.write(`wrote ${config.architectures} checkpoint to ${f.out} (hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, ${f.dtype})\n`);
       } catch (e) {
@@ -71,7 +70,7 @@ export function registerModel(program: Command, ctx: CommandContext): void {
     .command("info <dir>")
     .description("Load a checkpoint with the native engine and print its shape, dtype and the CPU kernels in use.")
     .action(async (dir: string) => {
-      using m = await openModel(dir, 1);
+      using m = await openModel(dir, ctx.err, 1);
       const t = new Table({ style: { head: [], border: [] } });
       const i = m.info;
       t.push({ arch: i.arch }, { dtype: i.dtype }, { vocab: i.vocab }, { hidden: i.hidden }, { layers: i.layers }, { "heads / kv heads": `${i.heads} / ${i.kvHeads}` }, { "head dim": i.headDim }, { "max positions": i.maxPositions }, { "cpu kernels": simdName() });
@@ -82,14 +81,17 @@ export function registerModel(program: Command, ctx: CommandContext): void {
     .description("Tokenize a prompt with the checkpoint's tokenizer, generate with the native engine, print the completions.")
     .requiredOption("--prompt <text>", "prompt text")
     .option("--chat", "wrap the prompt as one user turn with the chat template")
-    .option("--max-new <n>", "tokens to generate", positiveInt("--max-new"), 64)
-    .option("--temperature <t>", "0 = greedy", numberInRange("--temperature", 0, 10), 0)
-    .option("--top-p <p>", "nucleus mass", numberInRange("--top-p", 1e-6, 1), 1)
-    .option("--seed <n>", "seed of sample 0 (sample i uses seed + i)", intInRange("--seed", 0), 0)
+    // The same names and sampling defaults as `run` (the paper's: 0.6, 0.95, seed 1234); only the token limit is
+    // short by default, as this command is a quick look at a checkpoint, not an evaluation.
+    .option("--max-new-tokens <n>", "most generated tokens per sample (default 64 here)", positiveInt("--max-new-tokens"), 64)
+    .addOption(new Option("--max-new <n>", "old name of --max-new-tokens").argParser(positiveInt("--max-new")).hideHelp())
+    .option("--temperature <t>", "sampling temperature, 0 = greedy (default 0.6, as run)", numberInRange("--temperature", 0, 10), 0.6)
+    .option("--top-p <p>", "nucleus sampling mass (default 0.95, as run)", numberInRange("--top-p", 0, 1, true), 0.95)
+    .option("--seed <n>", "base seed; sample i uses seed + i (default 1234, as run)", intInRange("--seed", 0, 2 ** 31 - 1), 1234)
     .option("--samples <n>", "samples sharing one prefill", positiveInt("--samples"), 1)
     .option("--threads <n>", "CPU threads (default: all cores)", positiveInt("--threads"))
     .action(async (dir: string, f: GenerateFlags) => {
-      using m = await openModel(dir, f.threads);
+      using m = await openModel(dir, ctx.err, f.threads);
       using s = m.session();
       let tok: ReturnType<typeof loadTokenizer>;
       try {
@@ -108,7 +110,7 @@ export function registerModel(program: Command, ctx: CommandContext): void {
           temperature: f.temperature,
           topP: f.topP,
           seed: f.seed + i,
-          maxNewTokens: f.maxNew,
+          maxNewTokens: f.maxNew ?? f.maxNewTokens,
           stop: tok.eosIds.slice(0, 8),
         })),
       });

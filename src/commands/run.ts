@@ -1,13 +1,16 @@
 // `openrs-eval run` (also the default command: `openrs-eval --model ... --bench ...`): evaluate a model on suites.
 import { existsSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { BenchmarkDataError } from "../../benchmarks/load.js";
 import { UnknownSuiteError } from "../../benchmarks/registry.js";
-import { backendKind, createBackend, ModelSpecError, ReplayError } from "../backends/index.js";
+import { backendKind, createBackend, ModelSpecError, ReplayBackend, ReplayError } from "../backends/index.js";
 import { OpenAIConfigError } from "../backends/openai.js";
 import type { Backend, SamplingParams } from "../backends/types.js";
 import { type CommandContext, intInRange, numberInRange, positiveInt, positiveNumber, UsageError } from "../cli-common.js";
+import { ensureDir, FsPathError } from "../fs-safe.js";
+import { provenance, weightsBytes, weightsHash } from "../runner/provenance.js";
+import { nativeBuildText } from "../version.js";
 import { defaultKs } from "../runner/metrics.js";
 import { chatTemplateRenderer, type PromptRenderer, prepareSuites, userMessageRenderer } from "../runner/prepare.js";
 import { detailTable, errorNote, table1, uncertaintyNote } from "../runner/report.js";
@@ -38,6 +41,7 @@ interface RunFlags {
   maxAttempts?: number;
   kvCache?: "f32" | "bf16";
   retryErrors?: boolean;
+  servedModelName?: string;
   progress?: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -87,7 +91,48 @@ async function localTokenCounter(dir: string): Promise<((text: string) => number
   }
 }
 
-const USER_ERRORS = [UnknownSuiteError, BenchmarkDataError, ModelSpecError, ReplayError, RunDirError, OpenAIConfigError];
+const USER_ERRORS = [UnknownSuiteError, BenchmarkDataError, ModelSpecError, ReplayError, RunDirError, OpenAIConfigError, FsPathError];
+
+const KIND_NAME = { replay: "a replay file", openai: "an HTTP server", native: "a checkpoint directory", test: "the test backend" } as const;
+
+/**
+ * Flags that cannot apply to the chosen backend. Those that would change nothing but could mislead (a replay's
+ * sampling flags: the completions already exist) are returned to be recorded as not applicable; those that say the
+ * user expects another backend are refused.
+ */
+export function inapplicableFlags(flags: RunFlags, kind: keyof typeof KIND_NAME): string[] {
+  const refuse = (flag: string, why: string): never => {
+    throw new UsageError(`${flag} does not apply to ${KIND_NAME[kind]} (${why})`);
+  };
+  if (flags.kvCache !== undefined && kind !== "native") refuse("--kv-cache", "it sets the native engine's KV cache, used with a checkpoint directory");
+  if (flags.servedModelName !== undefined && kind !== "openai") refuse("--served-model-name", "it names the model an HTTP server serves");
+  if (kind === "replay") {
+    if (flags.tokenizer !== undefined) refuse("--tokenizer", "a replay's completions are already made; no prompt is rendered for a model");
+    if (flags.chat) refuse("--chat", "a replay calls no server");
+  } else if (flags.chat && kind !== "openai") refuse("--chat", "it selects the HTTP server's chat endpoint");
+  if (kind !== "replay") return [];
+  const ignored: [unknown, string][] = [
+    [flags.temperature, "temperature"],
+    [flags.topP, "top-p"],
+    [flags.maxNewTokens, "max-new-tokens"],
+    [flags.seed, "seed"],
+  ];
+  return ignored.filter(([v]) => v !== undefined).map(([, name]) => name);
+}
+
+/** What run.json records about the backend: server URLs, or the engine build and a hash of the weights. */
+async function backendFacts(backend: Backend, kind: string, spec: string, err: NodeJS.WritableStream): Promise<Record<string, unknown>> {
+  if (kind === "openai") return { servers: spec.split(",").map((u) => u.trim()), servedModel: backend.model };
+  if (kind === "replay" && backend instanceof ReplayBackend) {
+    return { file: resolve(spec.slice("replay:".length)), ...(backend.sourceModel ? { sourceModel: backend.sourceModel } : {}), ...(backend.synthetic ? { synthetic: true } : {}) };
+  }
+  if (kind === "native") {
+    const bytes = weightsBytes(spec);
+    if (bytes > 1 << 30) err.write(`openrs-eval: hashing ${(bytes / 2 ** 30).toFixed(1)} GiB of weights for run.json\n`);
+    return { device: backend.name, engine: nativeBuildText(), weights: await weightsHash(spec) };
+  }
+  return {};
+}
 
 async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number> {
   const { out, err } = ctx;
@@ -95,16 +140,28 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
   const preset = RUN_PRESETS[flags.preset];
   if (!preset) throw new UsageError(`unknown --preset "${flags.preset}" (known: ${Object.keys(RUN_PRESETS).join(", ")})`);
   const samples = flags.samples ?? preset.samples;
-  const sampling: SamplingParams = {
+  // A replay samples nothing: its run records the preset's sampling whatever flags were given (see inapplicableFlags).
+  const sampling: SamplingParams = backendKind(flags.model) === "replay" ? { ...preset.sampling } : {
     temperature: flags.temperature ?? preset.sampling.temperature,
     topP: flags.topP ?? preset.sampling.topP,
     maxNewTokens: flags.maxNewTokens ?? preset.sampling.maxNewTokens,
     seed: flags.seed ?? preset.sampling.seed,
   };
   const k = flags.k ?? defaultKs(samples);
+  const tooBig = k.filter((x) => x > samples);
+  if (tooBig.length) {
+    throw new UsageError(`--k ${tooBig.join(",")} needs at least ${Math.max(...tooBig)} samples per problem, and the run takes ${samples}; raise --samples or lower --k`);
+  }
   const outDir = flags.out ?? defaultOutDir(flags.model);
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UsageError(`--out ${outDir} exists and is not a directory`);
   const kind = backendKind(flags.model);
+  const notApplicable = inapplicableFlags(flags, kind);
+  if (notApplicable.length) {
+    err.write(`openrs-eval: ${notApplicable.map((n) => `--${n}`).join(", ")} ignored: a replay samples nothing (recorded in run.json as not applicable)\n`);
+  }
+  ensureDir(outDir, "--out"); // fail now, not after loading a model
+  if (kind === "native" && existsSync(flags.model) && statSync(flags.model).isDirectory()) {
+    await (await import("../native-build.js")).ensureNativeEngine(err);
+  }
   let backend: Backend | null = null;
   const abort = new AbortController();
   const onSignal = (): void => {
@@ -127,11 +184,14 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
       ...(flags.maxAttempts !== undefined ? { maxAttempts: flags.maxAttempts } : {}),
       ...(flags.kvCache !== undefined ? { kvCache: flags.kvCache } : {}),
+      ...(flags.servedModelName !== undefined ? { model: flags.servedModelName } : {}),
       ...(kind === "openai" ? { chat } : {}),
       // A locally rendered prompt already starts with the template's BOS; vLLM/SGLang would add a second one.
       ...(kind === "openai" && !chat && !flags.addSpecialTokens ? { extraBody: { add_special_tokens: false } } : {}),
       ...(kind === "openai" && flags.tokenizer !== undefined ? { countTokens: await localTokenCounter(flags.tokenizer) } : {}),
     });
+    const synthetic = backend instanceof ReplayBackend && backend.synthetic;
+    const facts = await backendFacts(backend, kind, flags.model, err);
     const result = await runEval({
       backend,
       suites,
@@ -150,10 +210,17 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       progress: flags.quiet ? "off" : flags.progress ? "on" : "auto",
       stderr: err as NodeJS.WritableStream & { isTTY?: boolean },
       signal: abort.signal,
+      ...(kind === "native" ? { kvCache: flags.kvCache ?? "f32" } : {}),
+      notApplicable,
+      synthetic,
+      provenance: provenance(ctx.argv ? ["openrs-eval", ...ctx.argv] : undefined, facts),
     });
     const m = result.manifest;
+    if (synthetic && !flags.json) {
+      out.write("SYNTHETIC: these completions are made up (the replay file marks every line synthetic), not a model's outputs; the scores measure nothing.\n");
+    }
     if (flags.json) {
-      out.write(`${JSON.stringify({ dir: outDir, metrics: m.metrics }, null, 2)}\n`);
+      out.write(`${JSON.stringify({ dir: outDir, ...(m.synthetic ? { synthetic: true } : {}), metrics: m.metrics }, null, 2)}\n`);
     } else {
       const note = errorNote(m);
       out.write(`${table1(m)}\n${detailTable(m)}\n${uncertaintyNote(m)}\n${note ? `${note}\n` : ""}`);
@@ -166,6 +233,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
     }
     return 0;
   } catch (e) {
+    if (e instanceof OpenAIConfigError) throw new UsageError(e.message.replace("pass the model name explicitly", "pass it with --served-model-name NAME"));
     if (USER_ERRORS.some((C) => e instanceof C)) throw new UsageError((e as Error).message);
     throw e;
   } finally {
@@ -199,6 +267,7 @@ function runOptions(cmd: Command): Command {
     )
     .option("-j, --jobs <n>", "grader worker threads (default: min(cores, 4))", positiveInt("--jobs"))
     .option("--budget-ms <ms>", 'hard grading time per sample; slower ones get reason "timeout" (default 1000)', positiveNumber("--budget-ms"))
+    .option("--served-model-name <name>", "HTTP backend: the model name to request (default: the first one GET /v1/models lists; needed when the server has no /v1/models)")
     .option("--api-key-env <name>", "environment variable holding the API key (default OPENAI_API_KEY)")
     .option("--timeout-ms <ms>", "HTTP per-request timeout", positiveInt("--timeout-ms"))
     .option("--max-attempts <n>", "HTTP attempts per request, the first included (default 6)", positiveInt("--max-attempts"))

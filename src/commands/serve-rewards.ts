@@ -6,6 +6,7 @@ import { loadTokenCounter } from "../../trainer/rewards/tokenizer.js";
 import type { TokenCounter } from "../../trainer/rewards/types.js";
 import { DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startRewardServer } from "../../trainer/reward-server.js";
 import { type CommandContext, intInRange, positiveInt, UsageError } from "../cli-common.js";
+import { setSignalGrace } from "../signals.js";
 
 interface ServeFlags {
   host: string;
@@ -25,6 +26,12 @@ function shippedNames(): string {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** How often the server checks that its parent is alive (OPENRS_PARENT_POLL_MS, for tests; default 1 s). */
+function watchParentMs(): number {
+  const v = Number(process.env.OPENRS_PARENT_POLL_MS);
+  return Number.isFinite(v) && v > 0 ? v : 1000;
+}
 
 async function runServe(flags: ServeFlags, { err }: CommandContext): Promise<number> {
   let recipe: Recipe;
@@ -52,10 +59,13 @@ async function runServe(flags: ServeFlags, { err }: CommandContext): Promise<num
   if (!LOOPBACK.has(flags.host)) err.write(`openrs-eval serve-rewards: WARNING: listening on ${flags.host}, not loopback; the server has no authentication\n`);
   err.write(`openrs-eval serve-rewards: listening on ${server.url} (recipe ${recipe.name}: ${funcs}; ${jobs} grader workers)\n`);
   err.write(`  POST ${server.url}/reward  (OpenRLHF: --remote_rm_url ${server.url}/reward)\n  POST ${server.url}/score   GET ${server.url}/health\n`);
+  // The drain may take up to drainMs; the CLI's signal fallback waits that long (a second signal exits at once).
+  setSignalGrace((flags.drainMs ?? 30_000) + 2000);
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       process.off("SIGTERM", onTerm);
       process.off("SIGINT", onInt);
+      clearInterval(watch);
       err.write(`openrs-eval serve-rewards: ${sig}, finishing in-flight requests\n`);
       server.close().then(resolve, resolve);
     };
@@ -63,6 +73,14 @@ async function runServe(flags: ServeFlags, { err }: CommandContext): Promise<num
     const onInt = () => stop("SIGINT");
     process.on("SIGTERM", onTerm);
     process.on("SIGINT", onInt);
+    // `npx openrs-eval serve-rewards` runs this process under npm and a shell; a stop signal to npx ends those two
+    // without passing it on, which used to leave the server orphaned and listening. A changed parent means the
+    // process that started the server is gone: stop as on SIGTERM.
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) stop("parent process exited");
+    }, watchParentMs());
+    watch.unref();
   });
   err.write("openrs-eval serve-rewards: stopped\n");
   return 0;

@@ -1,9 +1,10 @@
 // The run output directory: run.json (schema-versioned manifest and metrics), samples.jsonl (append-only, flushed
 // in batches, torn tail tolerated) and summary.md. Resuming reads back finished samples and refuses mixed settings.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Generation, SamplingParams, TokenSource } from "../backends/types.js";
+import { ensureDir } from "../fs-safe.js";
 import type { RunMetrics } from "./metrics.js";
 
 export const RUN_SCHEMA = "openrs-run";
@@ -23,6 +24,8 @@ export interface SampleRecord {
   cfg: string;
   correct: boolean;
   extracted: string | null;
+  /** The extraction rule that found the answer ("boxed", "anchored", "mathSpan", "lastNumber"); null for none. */
+  rule?: string | null;
   /** The grader's reason, e.g. "equal:rational", "no-answer", "timeout". */
   reason: string;
   /** "error" marks a sample the backend failed to produce (not graded, left out of the scores; see `error`). */
@@ -36,7 +39,16 @@ export interface SampleRecord {
   /** Why the sample failed (the server's message), for finish "error". */
   error?: string;
   gold: string;
-  prompt: string;
+  /**
+   * The problem text as the data file has it. Newer runs put the question (and `meta`) on every line rather than
+   * the rendered prompt: the chat template wraps every question the same way, so the full prompt on each line only
+   * repeated the template (run.json keeps one rendered example per suite, `promptExample`, and the prompt hash).
+   */
+  question?: string;
+  /** The problem's metadata from the data file (MATH level/subject, OlympiadBench subfield, ...). */
+  meta?: Record<string, string | number | boolean>;
+  /** The rendered prompt: written by older runs (still read; absent in newer ones). */
+  prompt?: string;
   completion: string;
 }
 
@@ -54,6 +66,8 @@ export interface SuiteEntry {
   problems: number;
   /** Hash of every rendered prompt of the suite (sha256 over the sorted per-prompt sha256s, 16 hex). */
   promptHash: string;
+  /** The first problem's prompt exactly as rendered and sent (the other prompts differ only in the question). */
+  promptExample?: string;
   /** lighteval's hash_examples of the paper's user prompts over the problems run (comparable with the paper's logs). */
   lightevalHash?: string;
   /** The hash_examples the suite declares for its full problem set, when known (equal to lightevalHash without --limit). */
@@ -69,13 +83,33 @@ export interface RunSettings {
   resamples?: number;
   concurrency: number;
   preset: string;
+  /** Native engine KV cache dtype (only for checkpoint runs; f32 when absent). */
+  kvCache?: "f32" | "bf16";
+  /** Settings the backend cannot apply (a replay samples nothing): recorded, ignored, and not compared on resume. */
+  notApplicable?: string[];
+}
+
+/** Where and how a run was made: enough to reproduce it or explain a difference between two runs. */
+export interface RunProvenance {
+  /** The command line as typed (argv after the node binary), when the run came from the CLI. */
+  command?: string[];
+  node: string;
+  platform: string;
+  host: { cpu: string; cores: number; memoryGiB: number; gpu: string | null };
+  /** Backend-specific facts: server URLs and served model name, native engine device and build, weights hash. */
+  backend?: Record<string, unknown>;
 }
 
 export interface RunManifest {
   schema: typeof RUN_SCHEMA;
   schemaVersion: typeof RUN_SCHEMA_VERSION;
-  status: "running" | "complete";
+  /** "failed" carries `error`; "interrupted" means stopped by a signal (rerun to resume). */
+  status: "running" | "complete" | "failed" | "interrupted";
+  /** Why the run failed, one line (status "failed" or "interrupted"). */
+  error?: string;
   model: string;
+  /** True when the completions are synthetic (a made-up example, not a model's outputs): never a measured result. */
+  synthetic?: boolean;
   backend: string;
   settings: RunSettings;
   /** How prompts were built ("chat-template:<source>" or "user-message"). */
@@ -88,6 +122,8 @@ export interface RunManifest {
   timings: { started: string; updated: string; seconds: number; generationSeconds: number; gradingSeconds: number; resumes: number };
   /** Samples reused from an earlier, interrupted invocation. */
   resumedSamples: number;
+  /** Command line, versions, host, server or weights (runs made since this field was added). */
+  provenance?: RunProvenance;
   metrics: RunMetrics | null;
 }
 
@@ -104,21 +140,18 @@ export function promptSetHash(prompts: readonly string[]): string {
 }
 
 /** Settings that decide what a sample of this suite looks like; samples with another fingerprint must not mix. */
-export function sampleFingerprint(model: string, backend: string, sampling: SamplingParams, suite: SuiteEntry, promptFormat: string): string {
-  return sha16(
-    JSON.stringify([
-      model,
-      backend,
-      sampling.temperature,
-      sampling.topP,
-      sampling.maxNewTokens,
-      sampling.seed,
-      suite.id,
-      suite.version,
-      suite.promptHash,
-      promptFormat,
-    ]),
-  );
+export function sampleFingerprint(
+  model: string,
+  backend: string,
+  sampling: SamplingParams,
+  suite: SuiteEntry,
+  promptFormat: string,
+  engine: { kvCache?: "f32" | "bf16" } = {},
+): string {
+  const parts: unknown[] = [model, backend, sampling.temperature, sampling.topP, sampling.maxNewTokens, sampling.seed, suite.id, suite.version, suite.promptHash, promptFormat];
+  // Appended only when not the default, so runs made before the setting existed (all f32) keep their fingerprint.
+  if (engine.kvCache !== undefined && engine.kvCache !== "f32") parts.push(`kv:${engine.kvCache}`);
+  return sha16(JSON.stringify(parts));
 }
 
 /** Reads and validates run.json; null when absent. */
@@ -347,10 +380,14 @@ export function settingsMismatch(prev: RunManifest, next: Pick<RunManifest, "mod
   };
   cmp("model", prev.model, next.model);
   cmp("backend", prev.backend, next.backend);
-  cmp("temperature", prev.settings.sampling.temperature, next.settings.sampling.temperature);
-  cmp("top-p", prev.settings.sampling.topP, next.settings.sampling.topP);
-  cmp("max-new-tokens", prev.settings.sampling.maxNewTokens, next.settings.sampling.maxNewTokens);
-  cmp("seed", prev.settings.sampling.seed, next.settings.sampling.seed);
+  // A replay samples nothing: its sampling flags never changed a completion, so they are not compared.
+  if (next.backend !== "replay") {
+    cmp("temperature", prev.settings.sampling.temperature, next.settings.sampling.temperature);
+    cmp("top-p", prev.settings.sampling.topP, next.settings.sampling.topP);
+    cmp("max-new-tokens", prev.settings.sampling.maxNewTokens, next.settings.sampling.maxNewTokens);
+    cmp("seed", prev.settings.sampling.seed, next.settings.sampling.seed);
+  }
+  cmp("kv-cache", prev.settings.kvCache ?? "f32", next.settings.kvCache ?? "f32");
   cmp("prompt format", prev.promptFormat, next.promptFormat);
   for (const s of next.suites) {
     const p = prev.suites.find((x) => x.id === s.id);
@@ -374,7 +411,7 @@ export function openRunDir<T>(
   opts: OpenRunOptions = {},
 ): OpenedRun<T> {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new RunDirError(`--out ${dir} exists and is not a directory`);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir, "--out");
   const previous = readManifest(dir);
   if (previous) {
     const diff = settingsMismatch(previous, next);

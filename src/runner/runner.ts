@@ -11,7 +11,10 @@ import { computeMetrics, DEFAULT_RESAMPLES, type RunMetrics, type ScoredSample }
 import {
   openRunDir,
   promptSetHash,
+  RunDirError,
+  readManifest,
   type RunManifest,
+  type RunProvenance,
   type RunSettings,
   SAMPLES_FILE,
   type SampleRecord,
@@ -79,6 +82,14 @@ export interface RunOptions {
   /** Generate again the samples an earlier invocation recorded as failed (finish "error"); see OpenRunOptions. */
   retryErrors?: boolean;
   signal?: AbortSignal;
+  /** Native engine KV cache dtype: recorded and part of the fingerprint when not f32. */
+  kvCache?: "f32" | "bf16";
+  /** Flags given that the backend cannot apply (recorded in run.json as not applicable). */
+  notApplicable?: string[];
+  /** True when the completions are synthetic (e.g. the shipped example): recorded so no table takes it as measured. */
+  synthetic?: boolean;
+  /** Command line, host, versions, server/weights facts (see provenance.ts); recorded in run.json. */
+  provenance?: RunProvenance;
 }
 
 export interface RunResult {
@@ -93,7 +104,7 @@ export interface RunResult {
   retried: number;
 }
 
-const FAILED_VERDICT = { correct: false, extracted: null, reason: "error" } as const;
+const FAILED_VERDICT = { correct: false, extracted: null, rule: null, reason: "error" } as const;
 
 /** Problem id as backends see it: `<suite>/<id>` (data ids usually carry the prefix already). */
 export function requestId(suite: string, problemId: string): string {
@@ -131,6 +142,7 @@ class RunProgress extends Progress {
 }
 
 function suiteEntry(s: RunSuite, prompts: readonly string[], lightevalHash: string): SuiteEntry {
+  const example = prompts[0];
   const c = s.config;
   return {
     id: c.id,
@@ -143,6 +155,7 @@ function suiteEntry(s: RunSuite, prompts: readonly string[], lightevalHash: stri
     ...(c.grader ? { grader: { ...c.grader } as Record<string, unknown> } : {}),
     problems: s.problems.length,
     promptHash: promptSetHash(prompts),
+    ...(example !== undefined ? { promptExample: example } : {}),
     lightevalHash,
     ...(c.promptHash ? { expectedLightevalHash: c.promptHash } : {}),
   };
@@ -182,40 +195,67 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
   for (const [i, s] of opts.suites.entries()) {
     entries.push(suiteEntry(s, renders[i].map((r) => r.prompt), await promptHash(s.problems.map((p) => p.question))));
   }
+  // The run directory may hold an earlier run. A rerun extends it, never shrinks it: suites it ran that this
+  // invocation does not name keep their samples and metrics, and fewer samples per problem is refused.
+  const previous = readManifest(opts.out);
+  if (previous && previous.settings.samples > opts.samples) {
+    throw new RunDirError(
+      `${opts.out} holds ${previous.settings.samples} samples per problem and this run asks for ${opts.samples}; rerun with --samples ${previous.settings.samples} (a rerun never drops samples) or use another --out`,
+    );
+  }
+  const ranNow = new Set(entries.map((e) => e.id));
+  const carried = previous ? previous.suites.filter((e) => !ranNow.has(e.id)) : [];
+  entries.push(...carried);
+  if (previous) {
+    // The earlier run's suite order first (its table stays as it was), then suites new to this directory.
+    const order = new Map(previous.suites.map((e, i) => [e.id, i]));
+    entries.sort((x, y) => (order.get(x.id) ?? order.size) - (order.get(y.id) ?? order.size));
+  }
+  // A replay samples nothing: its run keeps the sampling record it was made with, so the fingerprint of its samples
+  // (which includes it) is stable whatever sampling flags a rerun passes.
+  const sampling = backend.name === "replay" && previous ? { ...previous.settings.sampling } : { ...opts.sampling };
   const settings: RunSettings = {
     samples: opts.samples,
-    sampling: { ...opts.sampling },
+    sampling,
     limit: opts.limit ?? null,
     k: [...opts.k],
     resamples: opts.resamples ?? DEFAULT_RESAMPLES,
     concurrency: opts.concurrency,
     preset: opts.preset ?? "custom",
+    ...(opts.kvCache !== undefined ? { kvCache: opts.kvCache } : {}),
+    ...(opts.notApplicable?.length ? { notApplicable: [...opts.notApplicable] } : {}),
   };
   const head = { model: backend.model, backend: backend.name, settings, suites: entries, promptFormat: opts.promptFormat };
-  const fingerprints = new Map(entries.map((e) => [e.id, sampleFingerprint(backend.model, backend.name, opts.sampling, e, opts.promptFormat)]));
-  // Samples this invocation is responsible for: the run's problems × sample indices below --samples.
+  const engine = { kvCache: opts.kvCache };
+  const fingerprints = new Map(entries.map((e) => [e.id, sampleFingerprint(backend.model, backend.name, sampling, e, opts.promptFormat, engine)]));
+  // Samples this invocation is responsible for: the run's problems × sample indices below --samples, and every
+  // sample of the carried suites (their problems are not loaded; the earlier run decided them).
   const wanted = new Set<string>();
   opts.suites.forEach((s) => {
     for (const p of s.problems) for (let i = 0; i < opts.samples; i++) wanted.add(sampleKey(s.config.id, p.id, i));
   });
+  const carriedIds = new Set(carried.map((e) => e.id));
+  const keep = (r: SampleRecord): boolean => wanted.has(sampleKey(r.suite, r.id, r.sample)) || (carriedIds.has(r.suite) && r.sample < opts.samples);
   // Only what the metrics need is kept in memory; prompts and completions stay on disk.
-  const opened = openRunDir(
-    opts.out,
-    head,
-    fingerprints,
-    (r) => (wanted.has(sampleKey(r.suite, r.id, r.sample)) ? toScored(r) : undefined),
-    { retryErrors: opts.retryErrors },
-  );
+  const opened = openRunDir(opts.out, head, fingerprints, (r) => (keep(r) ? toScored(r) : undefined), { retryErrors: opts.retryErrors });
   const scored = new Map<string, ScoredSample>();
   for (const s of opened.kept) scored.set(sampleKey(s.suite, s.id, s.sample), s);
-  const done = new Set(scored.keys());
-  const reused = done.size;
+  for (const e of carried) {
+    const have = [...scored.values()].filter((x) => x.suite === e.id).length;
+    if (have < e.problems * opts.samples) {
+      throw new RunDirError(
+        `${opts.out} also holds ${e.id}, unfinished (${have} of ${e.problems * opts.samples} samples); include it in --bench to finish it, or use another --out`,
+      );
+    }
+  }
+  const reused = scored.size;
   const started = opened.previous?.timings.started ?? new Date().toISOString();
   const manifest: RunManifest = {
     schema: "openrs-run",
     schemaVersion: 1,
     status: "running",
     ...head,
+    ...(opts.synthetic ? { synthetic: true } : {}),
     grader: { version: GRADER_VERSION, ...(opts.gradeBudgetMs !== undefined ? { budgetMs: opts.gradeBudgetMs } : {}) },
     git: gitInfo(),
     timings: {
@@ -227,16 +267,51 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
       resumes: (opened.previous?.timings.resumes ?? -1) + 1,
     },
     resumedSamples: reused,
+    ...(opts.provenance ? { provenance: opts.provenance } : {}),
     metrics: null,
   };
   writeManifest(opts.out, manifest); // settings on disk before the first sample, so a resume can check them
+  try {
+    return await generateAndScore(opts, { manifest, entries, fingerprints, renders, scored, reused, retrying: opened.retrying, t0, stderr });
+  } catch (e) {
+    // Never leave "running" behind: a later reader must see that this run stopped, and why.
+    const message = e instanceof Error ? e.message : String(e);
+    manifest.status = opts.signal?.aborted ? "interrupted" : "failed";
+    manifest.error = message.split("\n")[0];
+    manifest.timings.updated = new Date().toISOString();
+    try {
+      writeManifest(opts.out, manifest);
+    } catch {
+      // the directory became unwritable: the original error says more than this one
+    }
+    throw e;
+  }
+}
+
+interface RunState {
+  manifest: RunManifest;
+  entries: SuiteEntry[];
+  fingerprints: Map<string, string>;
+  renders: RenderedPrompt[][];
+  scored: Map<string, ScoredSample>;
+  reused: number;
+  /** Failed samples of an earlier run this invocation generates again (--retry-errors). */
+  retrying: number;
+  t0: number;
+  stderr: NonNullable<ProgressOptions["stream"]>;
+}
+
+async function generateAndScore(opts: RunOptions, state: RunState): Promise<RunResult> {
+  const { manifest, entries, fingerprints, renders, scored, reused, t0, stderr } = state;
+  const backend = opts.backend;
+  const done = new Set(scored.keys());
 
   const tasks: Task[] = [];
   opts.suites.forEach((s, si) => {
     s.problems.forEach((p, pi) => {
       const missing: number[] = [];
       for (let i = 0; i < opts.samples; i++) if (!done.has(sampleKey(s.config.id, p.id, i))) missing.push(i);
-      if (missing.length) tasks.push({ suite: s, entry: entries[si], problem: p, rendered: renders[si][pi], missing });
+      if (missing.length) tasks.push({ suite: s, entry: entries.find((e) => e.id === s.config.id)!, problem: p, rendered: renders[si][pi], missing });
     });
   });
   const totalNew = tasks.reduce((a, t) => a + t.missing.length, 0);
@@ -292,6 +367,7 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
           cfg: fingerprints.get(suiteId)!,
           correct: v.correct,
           extracted: v.extracted,
+          rule: v.rule,
           reason: v.reason,
           finish: g.finishReason,
           promptTokens: g.promptTokens,
@@ -300,7 +376,8 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
           ...(g.tokenSource ? { tokenSource: g.tokenSource } : {}),
           ...(g.finishReason === "error" ? { error: g.error ?? "failed (the backend gave no reason)" } : {}),
           gold: task.problem.gold,
-          prompt: req.prompt,
+          question: task.problem.question,
+          ...(task.problem.meta && Object.keys(task.problem.meta).length ? { meta: { ...task.problem.meta } } : {}),
           completion: g.completion,
         };
         writer.add(record);
@@ -344,7 +421,7 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     manifest.status = "complete";
     writeManifest(opts.out, manifest);
     writeSummary(opts.out, summaryMarkdown(manifest));
-    return { manifest, generated, reused, failed: failedNow, retried: opened.retrying };
+    return { manifest, generated, reused, failed: failedNow, retried: state.retrying };
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
     progress?.finish();

@@ -32,6 +32,9 @@ describe.skipIf(skip !== null)("evaluation through the native backend", () => {
     cli(args);
     const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
     expect(run.backend).toBe("native-cpu");
+    // Where it ran: the engine build, the device and a hash of the checkpoint's weights.
+    expect(run.provenance.backend).toMatchObject({ device: "native-cpu", engine: expect.stringMatching(/^built /), weights: { hash: expect.stringMatching(/^xxh64:[0-9a-f]{16}$/), files: 1 } });
+    expect(run.settings.kvCache).toBe("f32");
     const samples = readFileSync(join(out, "samples.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(samples).toHaveLength(10);
     for (const s of samples) {
@@ -62,6 +65,8 @@ describe.skipIf(skip !== null)("evaluation through the native backend", () => {
     expect(completions(join(tmp, "batched"))).toEqual(completions(join(tmp, "serial")));
     cli([...base, "--kv-cache", "bf16", "--out", join(tmp, "bf16")]);
     expect(completions(join(tmp, "bf16"))).toHaveLength(12);
+    // The KV dtype is a setting of the run: a bf16 rerun into the f32 run's folder is refused, not silently reused.
+    expect(() => cli([...base, "--kv-cache", "bf16", "--out", join(tmp, "batched")])).toThrow(/different settings \(kv-cache "f32" → "bf16"\)/);
   });
 
   it("the paper's default 32,768 new tokens on a checkpoint with a 1,024-token context: clamped to fit, recorded, run completes", () => {

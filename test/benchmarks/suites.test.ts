@@ -146,6 +146,13 @@ describe("loadProblems", () => {
     ]);
   });
 
+  it("carries the row's short scalar fields as metadata (MATH level and subject), not the answer, solution or long text", () => {
+    const s = tinySuite("answer");
+    const dir = join(tmp, "meta");
+    writeSuite(dir, s, [row(1, { level: 3, subject: "Algebra", unique_id: "test/algebra/1.json", url: "https://x", long: "x".repeat(300), list: [1] }), row(2), row(3)]);
+    expect(loadProblems(s, { dataDir: dir })[0].meta).toEqual({ level: 3, subject: "Algebra", unique_id: "test/algebra/1.json" });
+  });
+
   it("goldFrom solution takes the final \\boxed{} of the solution, not the answer field", () => {
     const s = tinySuite("solution", 2);
     const dir = join(tmp, "ok-solution");

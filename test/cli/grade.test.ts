@@ -131,7 +131,7 @@ describe("openrs-eval grade --budget-ms", () => {
     expect(tight.code).toBe(0);
     const [, slow] = jsonl(tight.stdout);
     expect(slow.reason).toBe("timeout");
-    expect(slow.ms as number).toBeLessThan(60);
+    expect(slow.ms as number).toBeLessThan(250); // the in-thread deadline: the preset budget it used to get is 1000 ms
     const loose = await cli(["grade", "--input", input, "--jobs", "1", "--budget-ms", "60000", "--quiet"]);
     expect(jsonl(loose.stdout)[1].reason).toBe("equal:sampled");
   });

@@ -44,6 +44,17 @@ describe("model tiny", () => {
   });
 });
 
+describe("model generate flags", () => {
+  it("use run's names and sampling defaults (--max-new-tokens, temperature 0.6, top-p 0.95, seed 1234)", async () => {
+    const r = await run(["model", "generate", "--help"]);
+    expect(r.out).toMatch(/--max-new-tokens <n>/);
+    expect(r.out).not.toMatch(/--max-new </);
+    expect(r.out).toMatch(/--temperature <t>.*default 0\.6, as run/);
+    expect(r.out).toMatch(/--top-p <p>.*default 0\.95, as run/);
+    expect(r.out).toMatch(/--seed <n>.*default 1234, as run/);
+  });
+});
+
 describe.skipIf(!status.available)(`model info / generate${status.available ? "" : ` (skipped: ${status.reason})`}`, () => {
   const dir = join(root, "q3");
   it("writes, inspects and generates from a tiny qwen3 checkpoint", async () => {
@@ -52,7 +63,7 @@ describe.skipIf(!status.available)(`model info / generate${status.available ? ""
     const info = await run(["model", "info", dir]);
     expect(info.out).toMatch(/Qwen3ForCausalLM/);
     expect(info.out).toMatch(/f16/);
-    const g = await run(["model", "generate", dir, "--prompt", "2+2=", "--chat", "--max-new", "5", "--samples", "2", "--temperature", "0.7"]);
+    const g = await run(["model", "generate", dir, "--prompt", "2+2=", "--chat", "--max-new-tokens", "5", "--samples", "2", "--temperature", "0.7"]);
     expect(g.code).toBe(0);
     expect(g.out.match(/--- sample \d \(\d tokens, (stop|length)\)/g)?.length).toBe(2);
   });

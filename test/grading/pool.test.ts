@@ -152,7 +152,7 @@ describe("GraderPool", () => {
     await tight.grade(RIGHT, "42"); // worker start-up is not part of the item's time
     const t = await tight.grade(SLOW_PAIR.completion, SLOW_PAIR.gold);
     expect(t.reason).toBe("timeout");
-    expect(t.ms).toBeLessThan(Math.max(60, slow.ms / 2)); // the in-thread deadline, not the 260 ms kill
+    expect(t.ms).toBeLessThan(250); // the in-thread deadline, not the kill at budget + grace
     const loose = pool({ jobs: 1, budgetMs: 60_000, options: { budgetMs: 10 } });
     expect((await loose.grade(SLOW_PAIR.completion, SLOW_PAIR.gold)).reason).toBe("equal:sampled");
   });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Problem, SuiteConfig } from "../../benchmarks/types.js";
 import { createBackend, ModelSpecError } from "../../src/backends/index.js";
 import { parseReplay, ReplayBackend, ReplayError } from "../../src/backends/replay.js";
+import { TestBackend } from "../../src/backends/test-backend.js";
 import type { Backend } from "../../src/backends/types.js";
 import { regradeRun } from "../../src/runner/regrade.js";
 import { readManifest, readSamples, RunDirError, type SampleRecord } from "../../src/runner/run-dir.js";
@@ -30,7 +31,7 @@ function suite(id: string, golds: string[]): { config: SuiteConfig; problems: Pr
     paper: false,
     version: "1",
   };
-  return { config, problems: golds.map((gold, i) => ({ id: `${id}/${i}`, suite: id, question: `Question ${i} of ${id}?`, gold })) };
+  return { config, problems: golds.map((gold, i) => ({ id: `${id}/${i}`, suite: id, question: `Question ${i} of ${id}?`, gold, meta: { level: i + 1, subject: "Algebra" } })) };
 }
 
 const box = (x: string): string => `<think>\nworking\n</think>\nTherefore, the final answer is: $\\boxed{${x}}$. I hope it is correct`;
@@ -112,7 +113,11 @@ describe("runEval with the replay backend", () => {
     const { records } = readSamples(join(out, "samples.jsonl"));
     expect(records).toHaveLength(10);
     const r = records.find((x) => x.id === "s1/0" && x.sample === 1)!;
-    expect(r).toMatchObject({ suite: "s1", correct: false, extracted: "4", finish: "stop", completionTokens: 20, gold: "3", prompt: "PROMPT Question 0 of s1?" });
+    // The question and the problem's metadata on every line, the extraction rule beside the extracted answer; the
+    // rendered prompt once per suite in run.json (it only wraps the question in the template).
+    expect(r).toMatchObject({ suite: "s1", correct: false, extracted: "4", rule: "boxed", finish: "stop", completionTokens: 20, gold: "3", question: "Question 0 of s1?", meta: { level: 1, subject: "Algebra" } });
+    expect(r.prompt).toBeUndefined();
+    expect(readManifest(out)!.suites[0].promptExample).toBe("PROMPT Question 0 of s1?");
     expect(r.reason).toMatch(/^not-equal/);
     expect(r.cfg).toMatch(/^[0-9a-f]{16}$/);
     expect(records.find((x) => x.id === "s1/2" && x.sample === 0)).toMatchObject({ extracted: null, reason: "no-answer", finish: "length" });
@@ -137,14 +142,29 @@ describe("runEval with the replay backend", () => {
 
   it("refuses to mix samples made with different settings", async () => {
     const rows: [Partial<RunOptions>, RegExp][] = [
-      [{ sampling: { ...PAPER_SAMPLING, temperature: 0.7 } }, /different settings.*temperature 0\.6 → 0\.7/],
-      [{ sampling: { ...PAPER_SAMPLING, seed: 1 } }, /seed 1234 → 1/],
       [{ promptFormat: "chat-template:abc" }, /prompt format/],
       [{ suites: [{ ...S1, config: { ...S1.config, version: "2" } }] }, /s1 version "1" → "2"/],
     ];
     for (const [extra, message] of rows) {
       await expect(runEval(options(out, ReplayBackend.fromFile(replayFile), extra))).rejects.toThrow(message);
     }
+    // Sampling settings change what a model generates, so a sampling backend refuses them...
+    const sampled = newDir();
+    await runEval(options(sampled, new TestBackend("test:")));
+    const sampledRows: [Partial<RunOptions>, RegExp][] = [
+      [{ sampling: { ...PAPER_SAMPLING, temperature: 0.7 } }, /different settings.*temperature 0\.6 → 0\.7/],
+      [{ sampling: { ...PAPER_SAMPLING, seed: 1 } }, /seed 1234 → 1/],
+      [{ kvCache: "bf16" }, /kv-cache "f32" → "bf16"/],
+    ];
+    for (const [extra, message] of sampledRows) {
+      await expect(runEval(options(sampled, new TestBackend("test:"), extra))).rejects.toThrow(message);
+    }
+  });
+
+  it("a replay rerun is not refused for sampling flags a replay never used; its record keeps the first sampling", async () => {
+    const again = await runEval(options(out, ReplayBackend.fromFile(replayFile), { sampling: { ...PAPER_SAMPLING, temperature: 0.1, seed: 7 } }));
+    expect(again.generated).toBe(0);
+    expect(again.manifest.settings.sampling).toEqual(PAPER_SAMPLING);
   });
 
   it("refuses samples whose fingerprint differs even without run.json, and a wrong schema version", async () => {
@@ -200,7 +220,8 @@ describe("resuming", () => {
       close: () => inner.close(),
     };
     await expect(runEval(options(dir, flaky, { concurrency: 1 }))).rejects.toThrow("server down: connection refused");
-    expect(readManifest(dir)!.status).toBe("running");
+    // Recorded as failed with the error, never left "running".
+    expect(readManifest(dir)!).toMatchObject({ status: "failed", error: "server down: connection refused" });
     expect(readSamples(join(dir, "samples.jsonl")).records).toHaveLength(4); // two problems × two samples
     const resumed = await runEval(options(dir, ReplayBackend.fromFile(replayFile)));
     expect(resumed.reused).toBe(4);
