@@ -4,6 +4,48 @@ import Table from "cli-table3";
 import type { OverallMetrics, RunMetrics, SuiteMetrics } from "./metrics.js";
 import type { RunManifest } from "./run-dir.js";
 
+/** Console output fits this many columns by default (tables and wrapped notes). */
+export const CONSOLE_WIDTH = 100;
+
+/**
+ * A borderless table (columns two spaces apart, a rule under the header): the boxed style spends three columns per
+ * cell on borders, which is what pushed wide tables past a terminal's width. `align` is per column, "l" or "r".
+ */
+export function consoleTable(head: readonly string[], body: readonly (readonly string[])[], align: readonly ("l" | "r")[] = []): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (align[i] === "r" ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  const total = widths.reduce((a, w) => a + w, 0) + 2 * (widths.length - 1);
+  return [line(head), "─".repeat(total), ...body.map(line)].join("\n");
+}
+
+/**
+ * Word-wraps a paragraph to `width` columns: the first line keeps the text's leading spaces, later lines start with
+ * `indent`; words longer than a line are left whole. Only plain spaces break (a no-break space holds "B − A").
+ */
+export function wrapText(text: string, width = CONSOLE_WIDTH, indent = ""): string {
+  const lead = /^ */.exec(text)![0];
+  const lines: string[] = [];
+  let cur = lead;
+  for (const word of text.split(/[ \n]+/).filter(Boolean)) {
+    const next = cur.trim() ? `${cur} ${word}` : `${cur}${word}`;
+    if (next.length > width && cur.trim()) {
+      lines.push(cur);
+      cur = indent + word;
+    } else cur = next;
+  }
+  if (cur.trim()) lines.push(cur);
+  return lines.join("\n");
+}
+
+/** A p-value with three decimals, or "<0.001". */
+export function pValue(p: number): string {
+  return p < 0.001 ? "<0.001" : p.toFixed(3);
+}
+
 /** A score in [0, 1] as percentage points with one decimal. */
 export function pct(v: number | undefined | null): string {
   return v === undefined || v === null || !Number.isFinite(v) ? "-" : (100 * v).toFixed(1);
