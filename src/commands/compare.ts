@@ -20,12 +20,12 @@ export function comparisonText(c: Comparison): string {
     pct(s.b),
     signed(s.diff),
     s.intervalNote ? "(too few)" : `[${signed(s.bootstrap.lo)}, ${signed(s.bootstrap.hi)}]`,
-    `${s.test === "mcnemar" ? "McNemar" : "bootstrap"} p=${pValue(s.p)}`,
+    `${s.test === "mcnemar" ? "McNemar" : "bootstrap"} ${pValue(s.p)}`,
     s.verdict,
   ]);
   if (c.overall) {
     const o = c.overall;
-    body.push(["Avg.", "", pct(o.a), pct(o.b), signed(o.diff), `[${signed(o.lo)}, ${signed(o.hi)}]`, `bootstrap p=${pValue(o.p)}`, o.verdict]);
+    body.push(["Avg.", "", pct(o.a), pct(o.b), signed(o.diff), `[${signed(o.lo)}, ${signed(o.hi)}]`, `bootstrap ${pValue(o.p)}`, o.verdict]);
   }
   const table = consoleTable(["Suite", "Probs", "A", "B", "B − A", "95% CI", "Verdict's test", "Verdict"], body, ["l", "r", "r", "r", "r", "l", "l", "l"]);
   const lines = [`A: ${c.a.model} (${c.a.dir})`, `B: ${c.b.model} (${c.b.dir})`, table, ""];

@@ -41,9 +41,9 @@ export function wrapText(text: string, width = CONSOLE_WIDTH, indent = ""): stri
   return lines.join("\n");
 }
 
-/** A p-value with three decimals, or "<0.001". */
+/** A p-value as `p=0.027`, or `p<0.001`. */
 export function pValue(p: number): string {
-  return p < 0.001 ? "<0.001" : p.toFixed(3);
+  return p < 0.001 ? "p<0.001" : `p=${p.toFixed(3)}`;
 }
 
 /** A score in [0, 1] as percentage points with one decimal. */

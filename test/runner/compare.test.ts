@@ -118,7 +118,7 @@ describe("openrs-eval compare", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("McNemar");
     expect(r.stdout).toMatch(/AIME24 .*McNemar p=0\.302 +no clear difference/);
-    expect(r.stdout).toMatch(/BIG .*McNemar p=<0\.001 +B higher/);
+    expect(r.stdout).toMatch(/BIG .*McNemar p<0\.001 +B higher/);
     expect(r.stdout).toMatch(/one standard error from sampling alone\s+is\s+±9\.\d\s+points/);
   });
 
