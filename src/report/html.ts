@@ -24,7 +24,7 @@ th { font-weight: 600; background: #f7fafc; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 dl.settings { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; font-size: 13px; }
 dl.settings dt { color: var(--muted); }
-dl.settings dd { margin: 0; word-break: break-all; }
+dl.settings dd { margin: 0; overflow-wrap: anywhere; }
 .runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px 28px; }
 .bar { height: 10px; background: #edf2f7; width: 160px; position: relative; border-radius: 2px; }
 .bar span { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 2px; }

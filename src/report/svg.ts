@@ -22,7 +22,8 @@ export function intervalChart(rows: readonly IntervalPoint[], runLabels: readonl
   const left = 130;
   const right = 20;
   const rowH = 18 * Math.max(1, runLabels.length) + 12;
-  const top = 26;
+  // One legend line per run (model names are long), then the rows.
+  const top = 10 + 18 * runLabels.length;
   const H = top + rows.length * rowH + 30;
   const x = (v: number): number => left + ((W - left - right) * Math.max(0, Math.min(100, v))) / 100;
   const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="pass@1 per suite with 95% intervals">`];
@@ -31,8 +32,8 @@ export function intervalChart(rows: readonly IntervalPoint[], runLabels: readonl
     out.push(`<text x="${x(v)}" y="${H - 8}" font-size="11" text-anchor="middle" fill="#4a5568">${v}</text>`);
   }
   runLabels.forEach((l, i) => {
-    out.push(`<rect x="${left + i * 220}" y="4" width="10" height="10" fill="${RUN_COLOURS[i]}"/>`);
-    out.push(`<text x="${left + i * 220 + 15}" y="13" font-size="12" fill="#2d3748">${esc(l)}</text>`);
+    out.push(`<rect x="${left}" y="${4 + 18 * i}" width="10" height="10" fill="${RUN_COLOURS[i]}"/>`);
+    out.push(`<text x="${left + 15}" y="${13 + 18 * i}" font-size="12" fill="#2d3748">${esc(l)}</text>`);
   });
   rows.forEach((r, ri) => {
     const y0 = top + ri * rowH;
