@@ -96,7 +96,7 @@ export interface CollectOptions {
 
 /** Characters of completions one report page holds at most by default (the page stays a few tens of MB). */
 export const COMPLETION_BUDGET = 24_000_000;
-const MIN_COMPLETION_CHARS = 2_000;
+const MIN_COMPLETION_CHARS = 400;
 const MAX_COMPLETION_CHARS = 60_000;
 
 export const problemKey = (suite: string, id: string): string => `${suite}\u0000${id}`;
