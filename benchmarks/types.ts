@@ -25,6 +25,11 @@ export interface SuiteConfig {
   readonly version: string;
   /** Optional grader option overrides for this suite. */
   readonly grader?: Partial<GradeOptions>;
+  /**
+   * Row fields (kept metadata) that group the problems, e.g. MATH's `level` and `subject`: reports score each
+   * group. Display only; it changes no prompt, gold or metric, so it does not bump `version`.
+   */
+  readonly breakdown?: readonly string[];
 }
 
 /** One problem ready to run: the question and the gold string the grader compares with. */

@@ -22,6 +22,8 @@ export interface LeaderboardRow {
   avg: Score;
   /** Short remarks shown beside the source: "partial run", "limit 10", "backend openai". */
   notes: string[];
+  /** The run folder's name, for local rows. */
+  run?: string;
 }
 
 export interface Leaderboard {
@@ -152,6 +154,7 @@ export function readRun(dir: string, suites: readonly string[]): LeaderboardRow 
     scores,
     avg: sameSuites ? pass1(overall) : NO_SCORE,
     notes,
+    run: basename(dir),
   };
 }
 
@@ -174,10 +177,46 @@ export function loadRuns(runsDir: string, suites: readonly string[]): { rows: Le
   return { rows, warnings };
 }
 
+/**
+ * Row names made unique: a local run whose model name another row also has gets its folder in brackets
+ * ("my/model (2026-01-02-b)"); any name still repeated gets "#2", "#3".
+ */
+function distinctNames(rows: LeaderboardRow[]): LeaderboardRow[] {
+  const count = new Map<string, number>();
+  for (const r of rows) count.set(r.model, (count.get(r.model) ?? 0) + 1);
+  const named = rows.map((r) => ((count.get(r.model) ?? 0) > 1 && r.kind === "local" && r.run ? { ...r, model: `${r.model} (${r.run})` } : r));
+  const seen = new Map<string, number>();
+  return named.map((r) => {
+    const k = (seen.get(r.model) ?? 0) + 1;
+    seen.set(r.model, k);
+    return k > 1 ? { ...r, model: `${r.model} #${k}` } : r;
+  });
+}
+
+/** Local rows with every score and interval equal to an earlier local row's get a note naming it. */
+function noteIdentical(rows: LeaderboardRow[], suites: readonly string[]): LeaderboardRow[] {
+  const key = (r: LeaderboardRow): string => JSON.stringify([...suites.map((s) => r.scores[s]), r.avg]);
+  const first = new Map<string, string>();
+  return rows.map((r) => {
+    if (r.kind !== "local" || suites.every((s) => r.scores[s].value === null)) return r;
+    const k = key(r);
+    const earlier = first.get(k);
+    if (earlier === undefined) {
+      first.set(k, r.model);
+      return r;
+    }
+    return { ...r, notes: [...r.notes, `same scores as ${earlier}`] };
+  });
+}
+
 export function buildLeaderboard(referenceFile: string, runsDir: string | null): Leaderboard {
   const ref = loadReference(referenceFile);
   const runs = runsDir === null ? { rows: [], warnings: [] } : loadRuns(runsDir, ref.suites);
-  return { title: ref.title, suites: ref.suites, rows: [...ref.rows, ...runs.rows], warnings: runs.warnings };
+  const local = runs.rows.length;
+  // The reference table's title alone would claim the page is the paper's table when it also holds local runs.
+  const title = local ? `${ref.title}, with ${local} local run${local === 1 ? "" : "s"}` : ref.title;
+  const rows = noteIdentical(distinctNames([...ref.rows, ...runs.rows]), ref.suites);
+  return { title, suites: ref.suites, rows, warnings: runs.warnings };
 }
 
 const suiteName = (id: string): string => (Object.hasOwn(SUITES, id) ? SUITES[id].name : id);
@@ -244,7 +283,9 @@ function colours(rows: readonly LeaderboardRow[]): string[] {
 /** The inline SVG: one column per suite (and Avg), a dot per model, interval whiskers for local runs. */
 export function leaderboardSvg(lb: Leaderboard): string {
   const cols = [...lb.suites.map(suiteName), "Avg"];
-  const W = 980;
+  // Each row has its own x slot in a column, at least SLOT px apart, so identical scores sit side by side.
+  const SLOT = 14;
+  const W = Math.max(980, 70 + cols.length * (lb.rows.length + 1) * SLOT);
   const H = 440;
   const left = 50;
   const right = 20;

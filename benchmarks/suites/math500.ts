@@ -15,6 +15,7 @@ export const suite: SuiteConfig = Object.freeze({
   paper: true,
   promptHash: "adf0cc8311011db2",
   version: "1",
+  breakdown: Object.freeze(["level", "subject"]),
 });
 
 export const source: SuiteSource = Object.freeze({

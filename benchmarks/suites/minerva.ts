@@ -15,6 +15,7 @@ export const suite: SuiteConfig = Object.freeze({
   paper: true,
   promptHash: "2380609739db80f4",
   version: "1",
+  breakdown: Object.freeze(["type"]),
 });
 
 export const source: SuiteSource = Object.freeze({

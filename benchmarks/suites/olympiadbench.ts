@@ -14,6 +14,7 @@ export const suite: SuiteConfig = Object.freeze({
   paper: true,
   promptHash: "96eebb759f237c57",
   version: "1",
+  breakdown: Object.freeze(["subfield", "answer_type"]),
 });
 
 export const source: SuiteSource = Object.freeze({

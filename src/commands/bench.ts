@@ -15,7 +15,7 @@ const ORIGIN_TEXT: Record<string, string> = {
 /** The listing as a cli-table3 table plus the data-dir line and a hint when something is missing. */
 export function benchTable(listing: BenchListing): string {
   const table = new Table({
-    head: ["suite", "name", "problems", "gold from", "preset", "paper", "data", "prompt hash"],
+    head: ["suite", "name", "problems", "gold from", "preset", "paper", "data", "lighteval hash"],
     style: { head: [], border: [] },
     chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" },
   });

@@ -18,8 +18,8 @@ export {
   sampleFingerprint,
 } from "./run-dir.js";
 export type { RunManifest, RunSettings, SampleRecord, SuiteEntry } from "./run-dir.js";
-export { COMPARE_ALPHA, compareRuns, noiseNote } from "./compare.js";
-export type { Comparison, SuiteComparison } from "./compare.js";
+export { COMPARE_ALPHA, compareRuns, noiseNote, VERDICT_RULE } from "./compare.js";
+export type { Comparison, SuiteComparison, Verdict, VerdictTest } from "./compare.js";
 export { regradeRun } from "./regrade.js";
 export type { RegradeOptions, RegradeResult, VerdictChange } from "./regrade.js";
 export { isLanguageDrift, LANGUAGE_DRIFT_THRESHOLD, nonLatinProseFraction } from "../../grading/language.js";

@@ -102,3 +102,32 @@ export function mcnemarExact(b: number, c: number): McNemarResult {
   for (let i = 0; i <= m; i++) tail += Math.exp(logBinom(n, i) - n * Math.LN2);
   return { b, c, p: Math.min(1, 2 * tail) };
 }
+
+/**
+ * Fewest problems for a problem-level bootstrap interval to be worth printing. Below this the resampling
+ * distribution has only a handful of distinct values and the percentile interval covers far less often than its
+ * nominal 95 % (with 3 problems all wrong it reads [0, 0] although the true rate could be most of the range).
+ */
+export const MIN_INTERVAL_PROBLEMS = 10;
+
+/** The sentence for a suite too small for any bootstrap interval, or null. */
+export function tooFewProblems(problems: number): string | null {
+  return problems < MIN_INTERVAL_PROBLEMS
+    ? `only ${problems} problem${problems === 1 ? "" : "s"}: a 95% interval needs at least ${MIN_INTERVAL_PROBLEMS} to mean anything`
+    : null;
+}
+
+/**
+ * Why a bootstrap interval over `problems` problems should not be read as one, or null when it is fine: too few
+ * problems, or every problem scoring the same (the interval has no width, yet the true rate is uncertain; the
+ * "rule of three" bound 3/P is the 95 % limit on the other side).
+ */
+export function intervalCaveat(problems: number, lo: number, hi: number): string | null {
+  const few = tooFewProblems(problems);
+  if (few) return few;
+  if (lo === hi && (lo === 0 || lo === 1)) {
+    const bound = (300 / problems).toFixed(1);
+    return `every one of the ${problems} problems scored ${lo === 0 ? "0" : "1"}, so the bootstrap interval has no width; the true rate could still be ${lo === 0 ? `up to ${bound}%` : `down to ${(100 - 300 / problems).toFixed(1)}%`} (rule of three)`;
+  }
+  return null;
+}

@@ -39,7 +39,7 @@ describe("bench list on an empty and a partly broken folder", () => {
     expect(r.stderr).toBe("");
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe(`data dir: ${dir} (from --data-dir)`);
-    expect(lines[2]).toMatch(/│ suite\s+│ name\s+│ problems │ gold from │ preset\s+│ paper │ data\s+│ prompt hash\s+│/);
+    expect(lines[2]).toMatch(/│ suite\s+│ name\s+│ problems │ gold from │ preset\s+│ paper │ data\s+│ lighteval hash\s+│/);
     expect(r.stdout).toMatch(/│ aime24\s+│ AIME24\s+│ 30\s+│ answer\s+│ eval-numeric │ yes\s+│ INVALID │ -/);
     expect(r.stdout).toMatch(/│ math500\s+│ MATH-500\s+│ 500\s+│ solution\s+│ eval-numeric │ yes\s+│ missing │ -/);
     expect(r.stdout).toMatch(/│ gsm8k\s+│ GSM8K\s+│ 1319\s+│ answer\s+│ eval-numeric │\s+│ missing │ not recorded/);

@@ -92,7 +92,7 @@ describe("compareRuns", () => {
 
   it("tells users that one sample on AIME is about ±9 points", () => {
     expect(100 * aime.seA).toBeCloseTo(100 * Math.sqrt(0.25 / 29), 6);
-    expect(noiseNote(aime)).toMatch(/AIME24: 30 problems; at 1 sample\(s\) per problem a score moves by ±9\.\d points/);
+    expect(noiseNote(aime)).toMatch(/AIME24: 30 problems at 1 sample\(s\) per problem; one standard error from sampling alone is ±9\.\d points for A's score/);
   });
 
   it("is deterministic for a seed and skips McNemar when runs have several samples", () => {
@@ -113,13 +113,13 @@ describe("openrs-eval compare", () => {
       );
     });
 
-  it("prints the table, the verdicts and the noise note", async () => {
+  it("prints the table, the verdicts with their test, and the noise note", async () => {
     const r = await cli(["compare", aimeA, aimeB, "--resamples", "2000"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("McNemar");
-    expect(r.stdout).toMatch(/AIME24.*not distinguishable from noise/);
-    expect(r.stdout).toMatch(/BIG.*│ distinguishable/);
-    expect(r.stdout).toMatch(/±9\.\d points \(one standard error\)/);
+    expect(r.stdout).toMatch(/AIME24 .*McNemar p=0\.302 +no clear difference/);
+    expect(r.stdout).toMatch(/BIG .*McNemar p<0\.001 +B higher/);
+    expect(r.stdout).toMatch(/one standard error from sampling alone\s+is\s+±9\.\d\s+points/);
   });
 
   it("a missing run directory is a one-line usage error", async () => {
