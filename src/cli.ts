@@ -10,12 +10,13 @@ import { registerRegrade } from "./commands/regrade.js";
 import { registerRun } from "./commands/run.js";
 import { registerServeRewards } from "./commands/serve-rewards.js";
 import { registerModel } from "./commands/model.js";
+import { registerTrain } from "./commands/train.js";
 
 export { EXIT_FAILURE, EXIT_USAGE } from "./cli-common.js";
 export { verdictTable } from "./commands/grade.js";
 
 /** Every subcommand registers itself here; each lives in src/commands/<name>.ts. */
-const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerGrade, registerBench, registerData, registerServeRewards, registerRun, registerCompare, registerRegrade, registerLeaderboard, registerModel];
+const COMMANDS: ((program: Command, ctx: CommandContext) => void)[] = [registerGrade, registerBench, registerData, registerServeRewards, registerRun, registerCompare, registerRegrade, registerLeaderboard, registerModel, registerTrain];
 
 /** Builds the commander program; `setCode` receives the exit code of the action that ran. */
 export function buildProgram(setCode: (code: number) => void, out = process.stdout, err = process.stderr): Command {
