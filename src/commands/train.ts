@@ -54,6 +54,8 @@ async function chooseEngine(flags: SftFlags, note: (s: string) => void): Promise
   return "reference";
 }
 
+const fmtLoss = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(4));
+
 function fmtRate(x: number): string {
   return x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0);
 }
@@ -138,10 +140,10 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
             if (data.dropped) notes.push(`${data.dropped} dropped (prompt of --max-len tokens or more)`);
             if (!flags.quiet) err.write(`sft: ${notes.join(", ")}\n`);
             firstStep = startStep;
-            if (!flags.quiet) bar.p = new Progress({ stream: err, label: "sft", total: totalSteps - startStep });
+            if (!flags.quiet) bar.p = new Progress({ stream: err, label: startStep ? `sft (resumed after step ${startStep})` : "sft", total: totalSteps - startStep });
           },
-          onStep: (m, total) => {
-            bar.p?.update(m.step - firstStep, `step ${m.step}/${total} loss ${m.loss.toFixed(4)} ${fmtRate(m.tokens_per_s)} tok/s`);
+          onStep: (m) => {
+            bar.p?.update(m.step - firstStep, `loss ${fmtLoss(m.loss)} ${fmtRate(m.tokens_per_s)} tok/s`);
           },
         });
         bar.p?.finish();
@@ -149,7 +151,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
         const lines = [
           r.startStep === r.totalSteps
             ? `sft: already complete (${r.totalSteps} steps); wrote ${r.finalDir}`
-            : `sft: trained steps ${r.startStep + 1}..${r.totalSteps}${r.lastLoss !== null ? `, last loss ${r.lastLoss.toFixed(4)}` : ""}; model in ${r.finalDir}`,
+            : `sft: trained steps ${r.startStep + 1}..${r.totalSteps}${r.lastLoss !== null ? `, last loss ${fmtLoss(r.lastLoss)}` : ""}; model in ${r.finalDir}`,
           `metrics: ${join(flags.out, "metrics.jsonl")}, plot: ${join(flags.out, "metrics.svg")}`,
         ];
         ctx.out.write(`${lines.join("\n")}\n`);
