@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { type Command, Option } from "commander";
 import { type CommandContext, intInRange, numberInRange, positiveInt, positiveNumber, UsageError } from "../cli-common.js";
 import { Progress } from "../progress.js";
+import { nativeStatus } from "../../native/ts/native.js";
 import type { TrainEngine } from "../../trainer/engine.js";
 import { ENGINES, type EngineName, nativeEngineModule, openEngine } from "../../trainer/engines/index.js";
 import { SCHEDULES, type ScheduleName } from "../../trainer/optim/schedule.js";
@@ -49,8 +50,9 @@ async function chooseEngine(flags: SftFlags, note: (s: string) => void): Promise
     if (recorded === "native" || recorded === "reference") return recorded;
   }
   const mod = await nativeEngineModule();
-  if (typeof mod !== "string") return "native";
-  note(`engine: reference (float64, tiny models only) because ${mod}`);
+  const lib = nativeStatus();
+  if (typeof mod !== "string" && lib.available) return "native";
+  note(`engine: reference (float64, tiny models only) because ${typeof mod === "string" ? mod : lib.reason}`);
   return "reference";
 }
 

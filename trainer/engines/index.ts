@@ -6,8 +6,8 @@ import { ReferenceEngine } from "./reference.js";
 export const ENGINES = ["native", "reference"] as const;
 export type EngineName = (typeof ENGINES)[number];
 
-/** What trainer/engines/native.ts must export for `--engine native`. */
-export type NativeEngineModule = { openNativeEngine(modelDir: string): Promise<TrainEngine> };
+/** What trainer/engines/native.ts exports for `--engine native`. */
+export type NativeEngineModule = { NativeTrainEngine: { open(modelDir: string): Promise<TrainEngine> } };
 
 /** The native engine module, or the one-line reason it cannot be used here. */
 export async function nativeEngineModule(): Promise<NativeEngineModule | string> {
@@ -21,7 +21,7 @@ export async function nativeEngineModule(): Promise<NativeEngineModule | string>
     if (code === "ERR_MODULE_NOT_FOUND" && String((e as Error).message).includes("native")) return "the native trainer (trainer/engines/native) is not part of this build";
     return `the native trainer cannot be loaded: ${(e as Error).message.split("\n")[0]}`;
   }
-  if (typeof mod.openNativeEngine !== "function") return "trainer/engines/native does not export openNativeEngine(modelDir)";
+  if (typeof mod.NativeTrainEngine?.open !== "function") return "trainer/engines/native does not export NativeTrainEngine.open(modelDir)";
   return mod as NativeEngineModule;
 }
 
@@ -29,5 +29,5 @@ export async function openEngine(name: EngineName, modelDir: string): Promise<Tr
   if (name === "reference") return ReferenceEngine.load(modelDir);
   const mod = await nativeEngineModule();
   if (typeof mod === "string") throw new Error(`--engine native: ${mod} (use --engine reference for tiny models)`);
-  return mod.openNativeEngine(modelDir);
+  return mod.NativeTrainEngine.open(modelDir);
 }
