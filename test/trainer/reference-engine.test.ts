@@ -93,6 +93,28 @@ describe("ReferenceEngine steps", () => {
   });
 });
 
+describe("ReferenceEngine bad input", () => {
+  it.each([
+    [{ architectures: ["GPT2LMHeadModel"] }, /unsupported for training: architecture GPT2LMHeadModel \(supported: Qwen2ForCausalLM/],
+    [{ use_sliding_window: true }, /unsupported for training: sliding-window attention/],
+    [{ hidden_act: "gelu" }, /unsupported for training: activation gelu \(only silu\)/],
+    [{ rope_scaling: { rope_type: "dynamic", factor: 2 } }, /not trainable: .*rope_scaling.*dynamic/],
+  ])("a checkpoint with %j is refused naming the feature", async (patch, msg) => {
+    const dir = join(tmp, `bad-${Object.keys(patch)[0]}`);
+    writeTinyModel(dir, { arch: "llama", hidden: 16, layers: 1, heads: 2, kvHeads: 1, ffn: 16 });
+    const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ ...cfg, ...patch }));
+    await expect(ReferenceEngine.load(dir)).rejects.toThrow(msg);
+  });
+
+  it("out-of-range token ids and a weights length mismatch are one-line errors", async () => {
+    const e = await ReferenceEngine.load(model);
+    await expect(e.backward([{ tokens: [257, 300, 1], promptLen: 1 }], [[-1, -1]])).rejects.toThrow(/sequence 0: token 1 = 300 is outside \[0, 259\)/);
+    await expect(e.backward(seqs, [w[0], w[1].slice(1)])).rejects.toThrow(/sequence 1: 2 weights for 3 scored tokens/);
+    await expect(e.backward(seqs, [w[0]])).rejects.toThrow(/1 weight vectors for 2 sequences/);
+  });
+});
+
 describe("ReferenceEngine checkpoints", () => {
   it("writes an HF directory in f32 and in bf16 (nearest even), tokenizer files copied", async () => {
     const e = await ReferenceEngine.load(model);

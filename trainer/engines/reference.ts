@@ -31,6 +31,29 @@ interface StateFile {
   sha256: string;
 }
 
+const TRAINABLE = ["Qwen2ForCausalLM", "LlamaForCausalLM", "Qwen3ForCausalLM"];
+
+/** Refuses, naming it, a config feature the reference forward/backward does not implement (it would train a different model). */
+export function checkTrainable(modelDir: string): void {
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(readFileSync(join(modelDir, "config.json"), "utf8"));
+  } catch (e) {
+    throw new Error(`${modelDir}: cannot read config.json (${(e as Error).message.split("\n")[0]})`);
+  }
+  const arch = Array.isArray(c.architectures) ? String(c.architectures[0]) : "(none)";
+  const why = !TRAINABLE.includes(arch)
+    ? `architecture ${arch} (supported: ${TRAINABLE.join(", ")})`
+    : c.use_sliding_window === true
+      ? "sliding-window attention (use_sliding_window: true)"
+      : c.hidden_act !== undefined && c.hidden_act !== "silu"
+        ? `activation ${String(c.hidden_act)} (only silu)`
+        : c.mlp_bias === true
+          ? "MLP biases (mlp_bias: true)"
+          : null;
+  if (why) throw new Error(`${modelDir}: unsupported for training: ${why}`);
+}
+
 const toSeq = (s: TrainSequence) => ({ tokens: Array.from(s.tokens), promptLen: s.promptLen });
 
 export class ReferenceEngine implements TrainEngine {
@@ -55,7 +78,13 @@ export class ReferenceEngine implements TrainEngine {
   }
 
   static async load(modelDir: string, opts: ReferenceEngineOptions = {}): Promise<ReferenceEngine> {
-    const model = loadTrainModel(modelDir);
+    checkTrainable(modelDir);
+    let model: TrainModel;
+    try {
+      model = loadTrainModel(modelDir);
+    } catch (e) {
+      throw new Error(`${modelDir}: not trainable: ${(e as Error).message.split("\n")[0]}`);
+    }
     let n = 0;
     for (const p of model.params.values()) n += p.length;
     if (n > REFERENCE_MAX_PARAMS)
