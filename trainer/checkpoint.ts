@@ -38,12 +38,12 @@ export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise
   } else renameSync(tmp, target);
 }
 
-/** Removes temporary directories a killed writeDirAtomic left in `parent` (names starting with `.` and holding .tmp-). */
+/** Removes what a killed writer left in `parent`: `.NAME.tmp-*` / `.NAME.old-*` directories and files. */
 export function removeStaleTemps(parent: string): number {
   if (!existsSync(parent)) return 0;
   let n = 0;
   for (const e of readdirSync(parent))
-    if (/^\..+\.(tmp|old)-/.test(e) && statSync(join(parent, e)).isDirectory()) {
+    if (/^\..+\.(tmp|old)-/.test(e)) {
       rmSync(join(parent, e), { recursive: true, force: true });
       n++;
     }
@@ -63,4 +63,11 @@ export function assertFinite(tensors: Iterable<[string, ArrayLike<number>]>, wha
   for (const [name, t] of tensors)
     for (let i = 0; i < t.length; i++)
       if (!Number.isFinite(t[i])) throw new Error(`${what}: tensor ${name} holds ${t[i]} at index ${i}; nothing was written`);
+}
+
+/** Writes a small file atomically: a `.NAME.tmp-*` sibling, then rename (removeStaleTemps cleans one a kill left). */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${uniqueSuffix()}`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }

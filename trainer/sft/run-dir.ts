@@ -2,8 +2,9 @@
 // refused), metrics.jsonl (one line per step, appended), checkpoint-NNNNNN/ (a Hugging Face checkpoint with the
 // engine's training state inside and progress.json written last, so its presence marks the checkpoint complete)
 // and final/ (the trained model).
-import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../checkpoint.js";
 
 export const RUN_FILE = "sft-run.json";
 export const METRICS_FILE = "metrics.jsonl";
@@ -18,13 +19,6 @@ export interface Progress {
 }
 
 export const checkpointName = (step: number): string => `checkpoint-${String(step).padStart(6, "0")}`;
-
-/** Writes a small file atomically (temp file + rename). */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
 
 /** Complete checkpoints (progress.json present), oldest first. */
 export function completeCheckpoints(out: string): { dir: string; step: number }[] {

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { removeStaleTemps } from "../checkpoint.js";
+import { removeStaleTemps, writeFileAtomic } from "../checkpoint.js";
 import type { TrainEngine, TrainSequence } from "../engine.js";
 import { makeSchedule, type ScheduleName } from "../optim/schedule.js";
 import { loadSftData, type SftData } from "./data.js";
@@ -20,7 +20,6 @@ import {
   removeIncompleteCheckpoints,
   STATE_DIR,
   truncateMetrics,
-  writeFileAtomic,
 } from "./run-dir.js";
 
 export interface SftOptions {
