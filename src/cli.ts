@@ -31,6 +31,7 @@ const COMMANDS: readonly { name: string; summary: string; isDefault?: boolean; l
   { name: "regrade", summary: "Grade a run again with the current grader and list changed verdicts.", load: async () => (await import("./commands/regrade.js")).registerRegrade },
   { name: "report", summary: "One self-contained HTML page for a run (or two runs compared): scores, breakdowns, every sample.", load: async () => (await import("./commands/report.js")).registerReport },
   { name: "leaderboard", summary: "The paper's Table 1 rows and local runs side by side (markdown or HTML).", load: async () => (await import("./commands/leaderboard.js")).registerLeaderboard },
+  { name: "train", summary: "Train a model on the native engine: SFT now (train sft), curves (train plot).", load: async () => (await import("./commands/train.js")).registerTrain },
   { name: "model", summary: "Checkpoints for the native engine: make tiny random ones, inspect, generate.", load: async () => (await import("./commands/model.js")).registerModel },
 ];
 

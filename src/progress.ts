@@ -51,6 +51,7 @@ export class Progress {
   private readonly t0: number;
   private last = Number.NEGATIVE_INFINITY;
   private done = 0;
+  private detail = "";
   private drawn = false;
   private finished = false;
 
@@ -66,10 +67,11 @@ export class Progress {
     if (!this.tty) this.last = this.t0; // first plain line after one interval, not immediately
   }
 
-  /** Records progress; redraws when enough time has passed. */
-  update(done: number): void {
+  /** Records progress (and an optional status such as a loss, shown after the counts); redraws when enough time has passed. */
+  update(done: number, detail?: string): void {
     if (this.finished) return;
     this.done = done;
+    if (detail !== undefined) this.detail = detail;
     const t = this.now();
     if (t - this.last < (this.tty ? this.redrawMs : this.lineEveryMs)) return;
     this.last = t;
@@ -100,6 +102,7 @@ export class Progress {
     } else {
       parts.push(`${this.done}`, `${formatRate(rate)}/s`, `elapsed ${formatDuration(elapsed)}`);
     }
+    if (this.detail) parts.push(this.detail);
     return parts.join(" ");
   }
 
