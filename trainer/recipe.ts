@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { RewardSet } from "./rewards/weighted.js";
+import { parseTrainingConfig, type TrainingConfig } from "./training-config.js";
 
 /** Trailing strings a decoded sequence may carry after the completion (end-of-sequence and padding tokens). */
 export const DEFAULT_EOS_STRINGS: readonly string[] = Object.freeze([
@@ -37,6 +38,8 @@ export interface Recipe {
   graderBudgetMs: number;
   /** Strings stripped from the end of OpenRLHF queries before grading. */
   eosStrings: string[];
+  /** The GRPO settings (`training:`), defaults filled in: the paper's when the block is absent. */
+  training: TrainingConfig;
   /** Where it came from: a file path, "shipped:<name>", or "inline". */
   source: string;
 }
@@ -54,6 +57,7 @@ const KEYS = [
   "tokenizer",
   "grader_budget_ms",
   "eos_strings",
+  "training",
 ] as const;
 
 export const DEFAULT_RECIPE_NAME = "openrs-exp3";
@@ -110,6 +114,12 @@ export function parseRecipe(raw: unknown, source = "inline", baseDir: string | n
   if (typeof budget !== "number" || !Number.isFinite(budget) || budget <= 0) fail('"grader_budget_ms" must be a positive number');
   const eos = raw.eos_strings ?? DEFAULT_EOS_STRINGS;
   if (!Array.isArray(eos) || eos.some((s) => typeof s !== "string" || s === "")) fail('"eos_strings" must be a list of non-empty strings');
+  let training: TrainingConfig;
+  try {
+    training = parseTrainingConfig(raw.training);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
   let tokenizer = str("tokenizer");
   if (tokenizer !== null && baseDir !== null && !isAbsolute(tokenizer)) tokenizer = resolve(baseDir, tokenizer);
   const recipe: Recipe = {
@@ -125,6 +135,7 @@ export function parseRecipe(raw: unknown, source = "inline", baseDir: string | n
     tokenizer,
     graderBudgetMs: budget as number,
     eosStrings: [...(eos as string[])],
+    training,
     source,
   };
   try {

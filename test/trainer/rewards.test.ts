@@ -336,9 +336,9 @@ describe("recipes", () => {
     expect([e3.rewardFuncs, e3.rewardWeights, e3.maxCompletionLength]).toEqual([["format", "cosine"], [1, 2], 3584]);
     expect(e3.rewardOptions.cosine).toMatchObject({ mode: "openrs", maxLen: 3584 });
     expect(e1.rewardOptions.accuracy).toEqual({ onBadGold: "one" });
-    expect(e3.systemPrompt).toMatch(/\\boxed\{\} .*Note that respond by English, NOT use other languages\.$/s);
-    expect(e2.systemPrompt).not.toMatch(/English/);
-    expect(e3.systemPrompt).not.toMatch(/\n/); // folded into one line
+    // the exact text and its hash: test/trainer/recipe-training.test.ts
+    expect(e3.systemPrompt).toMatch(/\\boxed\{\{\}\} .*Note that respond by English, NOT use other languages\.$/s);
+    expect(e2.systemPrompt).toBe(e3.systemPrompt);
   });
 
   it("the paper recipe's total stays in [-1, 3]", () => {
