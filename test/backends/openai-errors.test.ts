@@ -196,7 +196,8 @@ describe("openrs-eval over a server that fails every request", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(/openai backend: 16 requests in a row failed on the server \(last: HTTP 500: CUDA error: out of memory\); stopping/);
     const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
-    expect(run.status).toBe("running");
+    expect(run.status).toBe("failed"); // issue 14: a run that stops on an error says so, with the error
+    expect(run.error).toMatch(/16 requests in a row/);
     expect(run.metrics).toBeNull();
   });
 });
