@@ -69,7 +69,8 @@ describe.skipIf(!st.available)(`native trainer${st.available ? "" : ` (skipped: 
       const eng = await NativeTrainEngine.open(dir, { threads: 2 });
       try {
         const r = await eng.backward(fx.sequences, fx.weights, { temperature: fx.temperature });
-        fx.logprobs.forEach((lps, i) => lps.forEach((lp, j) => expect(Math.abs(r.logprobs[i][j] - lp), `logprob ${i}.${j}`).toBeLessThanOrEqual(1e-5)));
+        for (const [i, lps] of fx.logprobs.entries())
+          for (const [j, lp] of lps.entries()) expect(Math.abs(r.logprobs[i][j] - lp), `logprob ${i}.${j}`).toBeLessThanOrEqual(1e-5);
         for (const [name, want] of Object.entries(fx.grads)) expectSummary(`grad ${name}`, eng.trainer.tensor(name, "grad"), want, 1e-4);
         eng.zeroGrad();
         const before = new Map(eng.trainer.tensorNames.map((n) => [n, eng.trainer.tensor(n)]));
@@ -105,7 +106,7 @@ describe.skipIf(!st.available)(`native trainer${st.available ? "" : ` (skipped: 
         const g = await session.generate({ prompts: [[256, 10, 20]], nSamples: 2, params: [0, 1].map((i) => ({ temperature: 1, seed: 5 + i + round, maxNewTokens: 12 })) });
         const seqs = g.sequences.map((s) => ({ tokens: [256, 10, 20, ...s.tokens], promptLen: 3 }));
         const lp = await eng.logprobs(seqs);
-        g.sequences.forEach((s, i) => expect(Float32Array.from(lp.logprobs[i])).toEqual(s.logprobs));
+        for (const [i, s] of g.sequences.entries()) expect(Float32Array.from(lp.logprobs[i])).toEqual(s.logprobs);
         for (const [i, s] of SEQS.entries()) expect(Float32Array.from((await eng.logprobs([s])).logprobs[0])).toEqual(await session.score(SEQS[i].tokens, SEQS[i].promptLen));
         await eng.backward(SEQS, SEQS.map((s) => new Array(s.tokens.length - s.promptLen).fill(-0.5)));
         await eng.step({ lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, maxGradNorm: 1 });
