@@ -42,15 +42,17 @@ template <class F>
 static int32_t exclusive(openrs_trainer * t, const char * what, F f) {
     openrs_model & m = t->model;
     m.updating = true;
+    // Once updating is set no generation call can start; with none in flight the batches are safe to read.
     int running = 0;
-    {
+    const bool in_flight = m.calls > 0;
+    if (!in_flight) {
         std::lock_guard<std::mutex> lk(m.mu);
         for (openrs_session * s : m.sessions) running += s->batch ? (int)s->batch->running() : 0;
     }
-    if (m.calls > 0 || running > 0) {
+    if (in_flight || running > 0) {
         m.updating = false;
-        return tfail(t, std::string(what) + " refused: a session is generating from these weights (" + std::to_string(running) +
-                            " running sequences); finish or stop them first");
+        return tfail(t, std::string(what) + " refused: a session is generating from these weights (" +
+                            (in_flight ? std::string("a call in flight") : std::to_string(running) + " running sequences") + "); finish or stop them first");
     }
     const int32_t r = tguard(t, f);
     m.updating = false;

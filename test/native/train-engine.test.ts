@@ -1,7 +1,7 @@
 // The native trainer as an engine: AdamW (3 steps) and gradients against the committed PyTorch fixtures, training-path
 // log-probs bit-equal to the generation path's on the live weights, steps refused while a session generates, f32/bf16
 // checkpoints (save -> load -> generate = live generate), resumable state, NaN and bad-input errors.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -233,6 +233,10 @@ describe.skipIf(!st.available)(`native trainer${st.available ? "" : ` (skipped: 
       expect(() => tr.tensor("model.nope")).toThrow("no tensor named model.nope");
       expect(() => tr.setTensor("model.norm.weight", "weight", new Float32Array(3))).toThrow("tensor model.norm.weight has 32 values, the buffer 3");
       await expect(NativeTrainer.load(join(root, "missing"))).rejects.toThrow(/^training .*missing: /);
+      const sw = tiny("sliding");
+      const cfg = JSON.parse(readFileSync(join(sw, "config.json"), "utf8"));
+      writeFileSync(join(sw, "config.json"), JSON.stringify({ ...cfg, use_sliding_window: true }));
+      await expect(NativeTrainer.load(sw)).rejects.toThrow(/^training \S+sliding: config\.json: use_sliding_window is true; sliding-window attention is not supported/);
       expect(tr.info.actBytesPerTokenRecompute).toBeLessThan(tr.info.actBytesPerToken);
     } finally {
       tr.close();
