@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernels/attention.hpp"
+#include "threads.hpp"
 #include "kernels/dtype.hpp"
 #include "kernels/matmul.hpp"
 
@@ -55,13 +56,11 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
     const bool par_rows = nt > 1 && T >= 8;
     for (int l = 0; l < c.n_layer; l++) {
         const Layer & L = m.layers[l];
-#pragma omp parallel for schedule(static) num_threads(nt) if (par_rows)
-        for (int t = 0; t < T; t++) rmsnorm(&xn[(size_t)t * d], &x[(size_t)t * d], L.attn_norm.data(), 1, d, c.norm_eps);
+        parallel_for(T, par_rows ? nt : 1, [&](int t) { rmsnorm(&xn[(size_t)t * d], &x[(size_t)t * d], L.attn_norm.data(), 1, d, c.norm_eps); });
         matmul(q.data(), qd, xn.data(), T, d, L.wq.data, L.wq.dtype, qd, c.qkv_bias ? L.bq.data() : nullptr, nt);
         matmul(k.data(), kvd, xn.data(), T, d, L.wk.data, L.wk.dtype, kvd, c.qkv_bias ? L.bk.data() : nullptr, nt);
         matmul(v.data(), kvd, xn.data(), T, d, L.wv.data, L.wv.dtype, kvd, c.qkv_bias ? L.bv.data() : nullptr, nt);
-#pragma omp parallel for schedule(static) num_threads(nt) if (par_rows)
-        for (int t = 0; t < T; t++) {
+        parallel_for(T, par_rows ? nt : 1, [&](int t) {
             const float * cs = &rc[(size_t)t * hd / 2];
             const float * sn = &rs[(size_t)t * hd / 2];
             if (c.qk_norm) {
@@ -72,27 +71,27 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
             for (int h = 0; h < nkv; h++) rope(&k[(size_t)t * kvd + h * hd], hd, cs, sn);
             CpuKV & s = static_cast<CpuKV &>(*rows[t].kv);
             for (int h = 0; h < nkv; h++) s.store(c, l, h, rows[t].pos, &k[(size_t)t * kvd + h * hd], &v[(size_t)t * kvd + h * hd]);
-        }
+        });
         // Attention: each row's query heads attend over positions 0..pos of its own sequence; the G = nh/nkv heads of
         // a GQA group read their shared KV head together.
         const int G = nh / nkv;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && T * nkv > 1)
-        for (int tk = 0; tk < T * nkv; tk++) {
+        parallel_for(T * nkv, nt, [&](int tk) {
             const int t = tk / nkv, hk = tk % nkv;
             const KVView kv = static_cast<const CpuKV &>(*rows[t].kv).view(c, l, hk);
             attend(&att[(size_t)t * qd + (size_t)hk * G * hd], &q[(size_t)t * qd + (size_t)hk * G * hd], G, hd, kv, hd, rows[t].pos + 1, scale);
-        }
+        });
         matmul(tmp.data(), d, att.data(), T, qd, L.wo.data, L.wo.dtype, d, nullptr, nt);
-#pragma omp parallel for schedule(static) num_threads(nt) if (par_rows)
-        for (int t = 0; t < T; t++) {
+        parallel_for(T, par_rows ? nt : 1, [&](int t) {
             for (int i = 0; i < d; i++) x[(size_t)t * d + i] += tmp[(size_t)t * d + i];
             rmsnorm(&xn[(size_t)t * d], &x[(size_t)t * d], L.ffn_norm.data(), 1, d, c.norm_eps);
-        }
+        });
         matmul(g.data(), c.n_ff, xn.data(), T, d, L.wg.data, L.wg.dtype, c.n_ff, nullptr, nt);
         matmul(u.data(), c.n_ff, xn.data(), T, d, L.wu.data, L.wu.dtype, c.n_ff, nullptr, nt);
         const int64_t nff = (int64_t)T * c.n_ff;
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nff >= 65536)
-        for (int64_t i = 0; i < nff; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i]; // SwiGLU
+        const int nsw = nt > 1 && nff >= 65536 ? nt * 4 : 1;
+        parallel_for(nsw, nt, [&](int j) { // SwiGLU
+            for (int64_t i = nff * j / nsw, e = nff * (j + 1) / nsw; i < e; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+        });
         matmul(tmp.data(), d, g.data(), T, c.n_ff, L.wd.data, L.wd.dtype, d, nullptr, nt);
         for (size_t i = 0; i < x.size(); i++) x[i] += tmp[i];
     }

@@ -7,6 +7,7 @@
 
 #include "../include/openrs_probe.h"
 #include "kernels/simd.hpp"
+#include "threads.hpp"
 
 static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -62,3 +63,9 @@ extern "C" double openrs_probe_fma_gflops(int32_t n_threads) {
 extern "C" const char * openrs_simd_name(void) { return openrs::simd_name(); }
 
 extern "C" void openrs_force_scalar(int32_t on) { openrs::force_scalar(on != 0); }
+
+extern "C" const char * openrs_cpu_kernels(void) { return openrs::kernels_name(openrs::cpu_kernels()); }
+
+extern "C" int32_t openrs_set_kernels(const char * name) { return openrs::set_kernels(name); }
+
+extern "C" const char * openrs_threads_policy(void) { return openrs::threads_policy(); }
