@@ -20,12 +20,28 @@
 namespace openrs {
 
 // 16 stored-dtype elements (m: the valid lanes, the rest read as 0) widened to f32.
-template <DType WT>
+template <DType WT, bool TAIL>
 OPENRS_AVX512 static inline __m512 load16(const void * W, int64_t i, __mmask16 m) {
-    if constexpr (WT == DType::F32) return _mm512_maskz_loadu_ps(m, (const float *)W + i);
-    const __m256i h = _mm256_maskz_loadu_epi16(m, (const uint16_t *)W + i);
+    if constexpr (WT == DType::F32) return TAIL ? _mm512_maskz_loadu_ps(m, (const float *)W + i) : _mm512_loadu_ps((const float *)W + i);
+    const __m256i h = TAIL ? _mm256_maskz_loadu_epi16(m, (const uint16_t *)W + i) : _mm256_loadu_si256((const __m256i *)((const uint16_t *)W + i));
     if constexpr (WT == DType::F16) return _mm512_cvtph_ps(h);
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+// One 16-wide k step of a tile. Masked loads/stores only on the tail: masked stores are slow on AMD Zen 4.
+template <int NR, int NT, DType WT, bool WIDEN, bool TAIL>
+OPENRS_AVX512 static inline __attribute__((always_inline)) void step(__m512 (&acc)[NR][NT], const float * x, int K, const void * W,
+                                                                     int64_t w0, float * wide, int k, __mmask16 m) {
+    __m512 xv[NT];
+    for (int t = 0; t < NT; t++) xv[t] = TAIL ? _mm512_maskz_loadu_ps(m, x + (int64_t)t * K + k) : _mm512_loadu_ps(x + (int64_t)t * K + k);
+    for (int r = 0; r < NR; r++) {
+        const __m512 w = load16<WT, TAIL>(W, w0 + (int64_t)r * K + k, m);
+        if constexpr (WIDEN) {
+            if (TAIL) _mm512_mask_storeu_ps(wide + (int64_t)r * K + k, m, w);
+            else _mm512_storeu_ps(wide + (int64_t)r * K + k, w);
+        }
+        for (int t = 0; t < NT; t++) acc[r][t] = _mm512_fmadd_ps(w, xv[t], acc[r][t]);
+    }
 }
 
 // NR rows x NT tokens, K in steps of 16 (the last step masked). Every (t, o) runs the same lane-wise FMA chain and
@@ -37,16 +53,9 @@ OPENRS_AVX512 static void tile(float * y, int ldy, const float * x, int K, const
     __m512 acc[NR][NT];
     for (int r = 0; r < NR; r++)
         for (int t = 0; t < NT; t++) acc[r][t] = _mm512_setzero_ps();
-    for (int k = 0; k < K; k += 16) {
-        const __mmask16 m = K - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (K - k)) - 1);
-        __m512 xv[NT];
-        for (int t = 0; t < NT; t++) xv[t] = _mm512_maskz_loadu_ps(m, x + (int64_t)t * K + k);
-        for (int r = 0; r < NR; r++) {
-            const __m512 w = load16<WT>(W, w0 + (int64_t)r * K + k, m);
-            if constexpr (WIDEN) _mm512_mask_storeu_ps(wide + (int64_t)r * K + k, m, w);
-            for (int t = 0; t < NT; t++) acc[r][t] = _mm512_fmadd_ps(w, xv[t], acc[r][t]);
-        }
-    }
+    int k = 0;
+    for (; k + 16 <= K; k += 16) step<NR, NT, WT, WIDEN, false>(acc, x, K, W, w0, wide, k, 0xFFFF);
+    if (k < K) step<NR, NT, WT, WIDEN, true>(acc, x, K, W, w0, wide, k, (__mmask16)((1u << (K - k)) - 1));
     for (int r = 0; r < NR; r++)
         for (int t = 0; t < NT; t++) y[(int64_t)t * ldy + r] = _mm512_reduce_add_ps(acc[r][t]) + (bias ? bias[r] : 0.f);
 }

@@ -12,7 +12,7 @@ namespace openrs {
 // results never depend on the batch; different paths give slightly different (all reference-bounded) logits.
 enum class Kernels { Scalar = 0, AVX2 = 1, AVX512 = 2, AVX512BF16 = 3 };
 
-Kernels kernels();                 // the path in use: the CPU's best, lowered by OPENRS_KERNELS / set_kernels
+Kernels kernels();                 // the path in use: the CPU's best up to avx512 (see simd.cpp), or OPENRS_KERNELS / set_kernels
 Kernels cpu_kernels();             // the best path this CPU can run
 const char * kernels_name(Kernels k); // "avx512bf16", "avx512", "avx2", "scalar"
 // Forces a path (process-wide): 0 on success, -1 for an unknown name, -2 when the CPU cannot run it.
