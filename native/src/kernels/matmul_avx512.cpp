@@ -63,6 +63,12 @@ OPENRS_AVX512 static void tile(float * y, int ldy, const float * x, int K, const
 // Tokens [0, T) of NR rows: NT = 6 tiles, then the tail.
 template <int NR, DType WT>
 OPENRS_AVX512 static void tokens(float * y, int ldy, const float * x, int T, int K, const void * W, int64_t w0, const float * bias) {
+    if constexpr (NR == 8) { // decode only (T <= 3): 8 x 3 accumulators fit the 32 registers
+        if (T == 3) tile<8, 3, WT>(y, ldy, x, K, W, w0, bias);
+        else if (T == 2) tile<8, 2, WT>(y, ldy, x, K, W, w0, bias);
+        else tile<8, 1, WT>(y, ldy, x, K, W, w0, bias);
+        return;
+    }
     int t = 0;
     for (; t + 6 <= T; t += 6) tile<NR, 6, WT>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, w0, bias);
     float * yt = y + (int64_t)t * ldy;
@@ -198,7 +204,13 @@ void matmul_avx512(float * y, int ldy, const float * x, int T, int K, const void
                     else if (wt == DType::F16) rows<NR, DType::F16>(yt, ldy, xt, tn, K, W, o, N, bias);
                     else rows<NR, DType::F32>(yt, ldy, xt, tn, K, W, o, N, bias);
                 };
-                if (o + 4 <= N) go(std::integral_constant<int, 4>());
+                // Decode (1-3 tokens): 8 rows per tile, so more independent row streams are in flight from memory
+                // (the per-(t, o) arithmetic does not depend on the rows per tile).
+                if (tn <= 3 && b + 1 < b1 && o + 8 <= N && wt != DType::F32) {
+                    if (wt == DType::BF16) tokens<8, DType::BF16>(yt + o, ldy, xt, tn, K, W, (int64_t)o * K, bias ? bias + o : nullptr);
+                    else tokens<8, DType::F16>(yt + o, ldy, xt, tn, K, W, (int64_t)o * K, bias ? bias + o : nullptr);
+                    b++;
+                } else if (o + 4 <= N) go(std::integral_constant<int, 4>());
                 else
                     for (; o < N; o++) go(std::integral_constant<int, 1>());
             }
