@@ -52,8 +52,12 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
             rc[(size_t)t * hd / 2 + i] = std::cos(a) * c.rope_attn_factor;
             rs[(size_t)t * hd / 2 + i] = std::sin(a) * c.rope_attn_factor;
         }
-    // Row-wise ops run across threads only when there are enough rows to pay for the fork.
+    // Row-wise ops run across threads only when there are enough rows to pay for the fork; attention only when it
+    // reads enough cached rows (a tiny model's decode step is then one thread, with nothing to wait for).
     const bool par_rows = nt > 1 && T >= 8;
+    int64_t att_work = 0;
+    for (int t = 0; t < T; t++) att_work += (int64_t)(rows[t].pos + 1) * qd;
+    const int att_nt = att_work >= 32768 ? nt : 1;
     for (int l = 0; l < c.n_layer; l++) {
         const Layer & L = m.layers[l];
         parallel_for(T, par_rows ? nt : 1, [&](int t) { rmsnorm(&xn[(size_t)t * d], &x[(size_t)t * d], L.attn_norm.data(), 1, d, c.norm_eps); });
@@ -75,7 +79,7 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
         // Attention: each row's query heads attend over positions 0..pos of its own sequence; the G = nh/nkv heads of
         // a GQA group read their shared KV head together.
         const int G = nh / nkv;
-        parallel_for(T * nkv, nt, [&](int tk) {
+        parallel_for(T * nkv, att_nt, [&](int tk) {
             const int t = tk / nkv, hk = tk % nkv;
             const KVView kv = static_cast<const CpuKV &>(*rows[t].kv).view(c, l, hk);
             attend(&att[(size_t)t * qd + (size_t)hk * G * hd], &q[(size_t)t * qd + (size_t)hk * G * hd], G, hd, kv, hd, rows[t].pos + 1, scale);
