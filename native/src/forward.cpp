@@ -37,8 +37,13 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
     const Config & c = m.cfg;
     const int T = (int)rows.size(), d = c.n_embd, hd = c.head_dim, nh = c.n_head, nkv = c.n_head_kv;
     const int qd = nh * hd, kvd = nkv * hd;
-    std::vector<float> x((size_t)T * d), xn((size_t)T * d), q((size_t)T * qd), k((size_t)T * kvd), v((size_t)T * kvd),
-        att((size_t)T * qd), g((size_t)T * c.n_ff), u((size_t)T * c.n_ff), tmp((size_t)T * d);
+    // Scratch kept per calling thread: fresh vectors each step cost page faults and zeroing (measured 18 % of a
+    // batch-32 decode step). Every element is written before it is read.
+    // (Bound to local references: a lambda run on a pool worker must see this thread's buffers, not its own.)
+    thread_local std::vector<float> tl[9];
+    std::vector<float> &x = tl[0], &xn = tl[1], &q = tl[2], &k = tl[3], &v = tl[4], &att = tl[5], &g = tl[6], &u = tl[7], &tmp = tl[8];
+    x.resize((size_t)T * d), xn.resize((size_t)T * d), q.resize((size_t)T * qd), k.resize((size_t)T * kvd), v.resize((size_t)T * kvd);
+    att.resize((size_t)T * qd), g.resize((size_t)T * c.n_ff), u.resize((size_t)T * c.n_ff), tmp.resize((size_t)T * d);
     for (int t = 0; t < T; t++) {
         const int64_t base = (int64_t)rows[t].token * d;
         for (int i = 0; i < d; i++) x[(size_t)t * d + i] = load_elem(m.embed.data, m.embed.dtype, base + i);
@@ -97,7 +102,7 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
             for (int64_t i = nff * j / nsw, e = nff * (j + 1) / nsw; i < e; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
         });
         matmul(tmp.data(), d, g.data(), T, c.n_ff, L.wd.data, L.wd.dtype, d, nullptr, nt);
-        for (size_t i = 0; i < x.size(); i++) x[i] += tmp[i];
+        for (size_t i = 0; i < (size_t)T * d; i++) x[i] += tmp[i];
     }
     if (want.empty()) return;
     std::vector<float> xs((size_t)want.size() * d);
