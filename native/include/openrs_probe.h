@@ -6,9 +6,13 @@
 extern "C" {
 #endif
 double openrs_probe_read_gbps(int32_t n_threads, int32_t mib);   /* best of 5 passes over mib MiB */
-double openrs_probe_fma_gflops(int32_t n_threads);               /* independent FMA chains in registers */
-const char * openrs_simd_name(void);                              /* kernels chosen at run time */
-void openrs_force_scalar(int32_t on);                             /* tests: use the scalar kernels (process-wide) */
+double openrs_probe_fma_gflops(int32_t n_threads);               /* independent FMA chains in registers, at the kernels' vector width */
+const char * openrs_simd_name(void);                              /* kernel path in use: avx512bf16, avx512, avx2, scalar */
+const char * openrs_cpu_kernels(void);                            /* the best path this CPU can run */
+/* Forces a kernel path (process-wide; also OPENRS_KERNELS at load): 0, or -1 unknown name, -2 the CPU cannot run it. */
+int32_t openrs_set_kernels(const char * name);
+void openrs_force_scalar(int32_t on);                             /* tests: scalar on, or back to the path chosen at load */
+const char * openrs_threads_policy(void);                         /* how worker threads wait between ops */
 #ifdef __cplusplus
 }
 #endif

@@ -2,7 +2,10 @@
 #include "batch.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <new>
+
+#include "threads.hpp"
 
 namespace openrs {
 
@@ -80,27 +83,27 @@ void Batch::step(std::vector<Event> & ev) {
         rngs.push_back(q->rng);
     }
     const int nl = (int)live.size();
-    std::vector<float> blog((size_t)nl * V);
+    thread_local std::vector<float> tl_blog; // reused: a fresh [rows x vocab] buffer per step cost page faults
+    std::vector<float> & blog = tl_blog;     // a local reference, so lambdas on other threads see this one
+    blog.resize((size_t)nl * V);
     std::vector<int32_t> toks(nl);
     std::vector<float> lps(nl);
     ev.reserve(ev.size() + nl);
     try {
         e_.backend->forward(rows, want, blog.data());
         // Sampling and log-softmax over the vocabulary cost ~1 ms per sequence: run them across threads (each
-        // sequence has its own RNG, so this changes nothing). An exception must not leave an OpenMP region.
-        bool failed = false;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && nl > 1)
-        for (int i = 0; i < nl; i++) {
+        // sequence has its own RNG, so this changes nothing). An exception must not leave a pool task.
+        std::atomic<bool> failed{false};
+        parallel_for(nl, nt, [&](int i) {
             try {
                 const float * lg = &blog[(size_t)i * V];
                 toks[i] = sample_token(lg, V, live[i].second->p.sampling, rngs[i]);
                 lps[i] = logprob_of(lg, V, toks[i]);
             } catch (...) {
-#pragma omp atomic write
-                failed = true;
+                failed.store(true);
             }
-        }
-        if (failed) throw std::bad_alloc();
+        });
+        if (failed.load()) throw std::bad_alloc();
     } catch (...) {
         for (int i = 0; i < nl; i++) live[i].second->kv->len = lens[i];
         throw;

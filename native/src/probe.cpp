@@ -7,6 +7,11 @@
 
 #include "../include/openrs_probe.h"
 #include "kernels/simd.hpp"
+#include "threads.hpp"
+
+// GCC 12 flags its own AVX-512 intrinsics headers (_mm512_undefined_* placeholders) as uninitialised.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -49,16 +54,34 @@ __attribute__((target("avx2,fma"))) static float fma_loop(long iters) {
     return s;
 }
 
+__attribute__((target("avx512f"))) static float fma_loop512(long iters) {
+    __m512 a[10], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    for (int i = 0; i < 10; i++) a[i] = _mm512_set1_ps((float)i);
+    for (long k = 0; k < iters; k++)
+        for (int i = 0; i < 10; i++) a[i] = _mm512_fmadd_ps(a[i], b, c);
+    float s = 0;
+    for (int i = 0; i < 10; i++) s += _mm512_reduce_add_ps(a[i]);
+    return s;
+}
+
+// The peak of the vector width the kernels in use run at (16 lanes on the avx512 paths, else 8).
 extern "C" double openrs_probe_fma_gflops(int32_t n_threads) {
-    const long iters = 20000000;
+    const bool wide = openrs::kernels() >= openrs::Kernels::AVX512;
+    const long iters = wide ? 10000000 : 20000000;
     double t0 = now(), sink = 0;
 #pragma omp parallel for num_threads(n_threads) schedule(static) reduction(+ : sink)
-    for (int c = 0; c < n_threads; c++) sink += fma_loop(iters);
+    for (int c = 0; c < n_threads; c++) sink += wide ? fma_loop512(iters) : fma_loop(iters);
     double dt = now() - t0;
     if (sink == 42.4242) std::abort();
-    return (double)n_threads * iters * 10 * 8 * 2 / dt / 1e9;
+    return (double)n_threads * iters * 10 * (wide ? 16 : 8) * 2 / dt / 1e9;
 }
 
 extern "C" const char * openrs_simd_name(void) { return openrs::simd_name(); }
 
 extern "C" void openrs_force_scalar(int32_t on) { openrs::force_scalar(on != 0); }
+
+extern "C" const char * openrs_cpu_kernels(void) { return openrs::kernels_name(openrs::cpu_kernels()); }
+
+extern "C" int32_t openrs_set_kernels(const char * name) { return openrs::set_kernels(name); }
+
+extern "C" const char * openrs_threads_policy(void) { return openrs::threads_policy(); }

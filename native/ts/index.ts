@@ -1,9 +1,14 @@
 // index.ts: public entry of the native engine for the runner's `native` backend and the trainer (engine, tokenizer, tiny models, reference).
+
+export { type BatcherOptions, type BatchRequest, ContinuousBatcher } from "./batcher.js";
 export {
   type GeneratedSequence,
   type GenerateRequest,
   type GenerateResult,
+  KERNEL_PATHS,
+  type KernelPath,
   type KvUsage,
+  kernelPaths,
   type ModelInfo,
   NativeModel,
   type NativeModelOptions,
@@ -11,11 +16,12 @@ export {
   type NativeStatus,
   nativeStatus,
   probeMachine,
-  simdName,
   type SampleParams,
   type StepEvent,
+  setKernels,
+  simdName,
+  threadsPolicy,
 } from "./native.js";
-export { type BatcherOptions, type BatchRequest, ContinuousBatcher } from "./batcher.js";
 export { ReferenceModel } from "./reference.js";
 export { type Arch, TINY_EOS, type TinyModelOptions, writeTinyModel } from "./tiny-model.js";
 export { type AdamWParams, NativeTrainer, type NativeTrainerOptions, type Packed, pack, type TensorKind, type TrainerInfo } from "./train.js";

@@ -149,6 +149,9 @@ function bind(): Bindings {
       fmaGflops: f("double openrs_probe_fma_gflops(int32_t n_threads)"),
       simd: f("const char *openrs_simd_name(void)"),
       forceScalar: f("void openrs_force_scalar(int32_t on)"),
+      cpuKernels: f("const char *openrs_cpu_kernels(void)"),
+      setKernels: f("int32_t openrs_set_kernels(const char *name)"),
+      threadsPolicy: f("const char *openrs_threads_policy(void)"),
     },
   };
   return bound;
@@ -567,7 +570,31 @@ export function forceScalarKernels(on: boolean): string {
   return String(b.fn.simd());
 }
 
-/** The CPU kernels the engine picked at run time ("avx2+fma+f16c" or "scalar"). */
+/** The CPU kernel path in use ("avx512bf16", "avx512", "avx2" or "scalar"): the CPU's best unless OPENRS_KERNELS or
+ * setKernels chose a lower one. */
 export function simdName(): string {
   return String(bind().fn.simd());
+}
+
+/** Kernel paths, fastest first; each CPU runs a suffix of this list. */
+export const KERNEL_PATHS = ["avx512bf16", "avx512", "avx2", "scalar"] as const;
+export type KernelPath = (typeof KERNEL_PATHS)[number];
+
+/** The kernel paths this CPU can run (its best first) and the ones it cannot. */
+export function kernelPaths(): { runnable: KernelPath[]; unavailable: KernelPath[] } {
+  const best = KERNEL_PATHS.indexOf(String(bind().fn.cpuKernels()) as KernelPath);
+  return { runnable: KERNEL_PATHS.slice(best), unavailable: KERNEL_PATHS.slice(0, best) };
+}
+
+/** Forces a kernel path process-wide (tests, benches; OPENRS_KERNELS does the same at load); returns the path now in use. */
+export function setKernels(path: KernelPath): string {
+  const rc = bind().fn.setKernels(path);
+  if (rc === -1) throw new Error(`unknown kernel path '${path}' (want one of ${KERNEL_PATHS.join(", ")})`);
+  if (rc === -2) throw new Error(`kernel path '${path}' needs CPU features this machine lacks (best: ${String(bind().fn.cpuKernels())})`);
+  return simdName();
+}
+
+/** How the engine's worker threads wait between ops (see native/src/threads.hpp). */
+export function threadsPolicy(): string {
+  return String(bind().fn.threadsPolicy());
 }

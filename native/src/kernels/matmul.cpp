@@ -5,6 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "../threads.hpp"
+#include "matmul_avx512.hpp"
 #include "simd.hpp"
 
 namespace openrs {
@@ -124,14 +126,15 @@ static void rows_tokens(float * y, int ldy, const float * x, int t0, int t1, int
 
 void matmul(float * y, int ldy, const float * x, int T, int K, const void * W, DType wt, int N, const float * bias,
             int n_threads) {
+    const Kernels path = kernels();
+    if (path >= Kernels::AVX512) return matmul_avx512(y, ldy, x, T, K, W, wt, N, bias, n_threads, path == Kernels::AVX512BF16);
     // Token blocks keep x (TB x K f32, <= ~256 KB) in L2 while each thread streams its rows of W through it.
     const int TB = 48;
     const int nblk = (N + 3) / 4;
     // Many small dynamic chunks rather than one per thread: on a shared machine a descheduled thread would
     // otherwise leave the others spinning at the barrier. Chunking never changes any (t, o) sum.
     const int nchunk = n_threads > 1 ? std::min(nblk, n_threads * 8) : 1;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads) if (n_threads > 1 && (int64_t)N * K * T > 32768)
-    for (int chunk = 0; chunk < nchunk; chunk++) {
+    parallel_for(nchunk, (int64_t)N * K * T > 32768 ? n_threads : 1, [&](int chunk) {
         int b0 = (int)((int64_t)nblk * chunk / nchunk), b1 = (int)((int64_t)nblk * (chunk + 1) / nchunk);
         for (int t0 = 0; t0 < T; t0 += TB) {
             int t1 = std::min(T, t0 + TB);
@@ -142,7 +145,7 @@ void matmul(float * y, int ldy, const float * x, int T, int K, const void * W, D
                     for (; o < N; o++) rows_tokens<1>(y, ldy, x, t0, t1, K, W, wt, o, bias, N);
             }
         }
-    }
+    });
 }
 
 } // namespace openrs

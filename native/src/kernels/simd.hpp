@@ -1,4 +1,5 @@
-// simd.hpp: the run-time SIMD choice (AVX2+FMA+F16C or scalar) and the AVX2 helpers matmul and attention share.
+// simd.hpp: the run-time kernel choice (AVX-512 with BF16 dot products, AVX-512, AVX2+FMA+F16C, scalar) and the AVX2
+// helpers matmul and attention share.
 #pragma once
 #include <cstdint>
 #include <immintrin.h>
@@ -7,9 +8,18 @@
 
 namespace openrs {
 
-bool have_avx2();           // the CPU has AVX2+FMA+F16C, OPENRS_NO_SIMD is unset and force_scalar is off
-const char * simd_name();   // "avx2+fma+f16c" or "scalar"
-void force_scalar(bool on); // tests: run the scalar kernels on a SIMD machine
+// Kernel paths, each a superset of the one below. Every path computes each (token, row) sum in one fixed order, so
+// results never depend on the batch; different paths give slightly different (all reference-bounded) logits.
+enum class Kernels { Scalar = 0, AVX2 = 1, AVX512 = 2, AVX512BF16 = 3 };
+
+Kernels kernels();                 // the path in use: the CPU's best up to avx512 (see simd.cpp), or OPENRS_KERNELS / set_kernels
+Kernels cpu_kernels();             // the best path this CPU can run
+const char * kernels_name(Kernels k); // "avx512bf16", "avx512", "avx2", "scalar"
+// Forces a path (process-wide): 0 on success, -1 for an unknown name, -2 when the CPU cannot run it.
+int set_kernels(const char * name);
+bool have_avx2();                  // kernels() >= AVX2
+const char * simd_name();          // kernels_name(kernels())
+void force_scalar(bool on);        // tests: scalar on, or back to the path chosen at load
 
 #define OPENRS_AVX2 __attribute__((target("avx2,fma,f16c")))
 
