@@ -10,22 +10,29 @@
 #include <vector>
 
 #include "../include/openrs.h"
-#include "batch.hpp"
-#include "engine.hpp"
+#include "api_handles.hpp"
 
 using namespace openrs;
 
 static_assert((int)OPENRS_FINISH_NONE == kRunning && (int)OPENRS_FINISH_STOP == kStop && (int)OPENRS_FINISH_LENGTH == kLength,
               "finish codes are passed through");
 
-struct openrs_model {
-    Engine e;
+// A generation call on a model whose weights a training step may be updating (see api_handles.hpp).
+struct GenCall {
+    openrs_model * m;
+    bool ok;
+    explicit GenCall(openrs_model * mm) : m(mm) {
+        m->calls++;
+        ok = !m->updating;
+        if (!ok) m->calls--;
+    }
+    ~GenCall() {
+        if (ok) m->calls--;
+    }
 };
-struct openrs_session {
-    openrs_model * model;
-    std::string error;
-    std::unique_ptr<Batch> batch; // openrs_seq_start / openrs_step, created on first use
-};
+#define OPENRS_GEN_GUARD(s)                                                                                       \
+    GenCall gen_call_(s->model);                                                                                  \
+    if (!gen_call_.ok) return fail(s, "the model's weights are being updated by a training step; try again after it");
 
 static int32_t fail(openrs_session * s, const std::string & msg) {
     s->error = msg;
@@ -153,17 +160,28 @@ void openrs_model_get_info(const openrs_model * model, openrs_model_info * out) 
 openrs_session * openrs_session_new(openrs_model * model) {
     if (!model) return nullptr;
     auto * s = new (std::nothrow) openrs_session();
-    if (s) s->model = model;
+    if (!s) return nullptr;
+    s->model = model;
+    std::lock_guard<std::mutex> lk(model->mu);
+    model->sessions.insert(s);
     return s;
 }
 
-void openrs_session_free(openrs_session * session) { delete session; }
+void openrs_session_free(openrs_session * session) {
+    if (!session) return;
+    {
+        std::lock_guard<std::mutex> lk(session->model->mu);
+        session->model->sessions.erase(session);
+    }
+    delete session;
+}
 
 const char * openrs_session_error(const openrs_session * session) { return session ? session->error.c_str() : "session is NULL"; }
 
 int32_t openrs_logits(openrs_session * s, const int32_t * tokens, int32_t n, int32_t n_rows, float * out) {
     if (!s) return -1;
     s->error.clear();
+    OPENRS_GEN_GUARD(s);
     const Config & c = s->model->e.model.cfg;
     if (!tokens || !out || n <= 0 || n_rows <= 0 || n_rows > n) return fail(s, "openrs_logits: need tokens, out and 0 < n_rows <= n");
     if (n > c.n_ctx_max) return fail(s, "sequence of " + std::to_string(n) + " tokens exceeds max_position_embeddings " + std::to_string(c.n_ctx_max));
@@ -177,6 +195,7 @@ int32_t openrs_logits(openrs_session * s, const int32_t * tokens, int32_t n, int
 int32_t openrs_score(openrs_session * s, const int32_t * tokens, int32_t n, int32_t n_prompt, float * out) {
     if (!s) return -1;
     s->error.clear();
+    OPENRS_GEN_GUARD(s);
     const Config & c = s->model->e.model.cfg;
     if (!tokens || !out || n_prompt < 1 || n_prompt >= n) return fail(s, "openrs_score: need 1 <= n_prompt < n");
     // The last token is only read, never run: the forward covers n - 1 positions.
@@ -193,6 +212,7 @@ int32_t openrs_generate(openrs_session * s, const int32_t * tokens, const int32_
                         float * out_logprobs, int32_t * out_n, int32_t * out_finish, openrs_token_cb cb, void * cb_user) {
     if (!s) return -1;
     s->error.clear();
+    OPENRS_GEN_GUARD(s);
     const Config & c = s->model->e.model.cfg;
     if (!prompt_lens || !params || !out_tokens || !out_logprobs || !out_n || !out_finish)
         return fail(s, "openrs_generate: NULL argument");
@@ -240,6 +260,7 @@ int32_t openrs_seq_start(openrs_session * s, const int32_t * prompt, int32_t n_p
                          float * out_logprobs, int32_t * out_finish) {
     if (!s) return -1;
     s->error.clear();
+    OPENRS_GEN_GUARD(s);
     if (!prompt || !params || !out_ids || !out_tokens || !out_logprobs || !out_finish) return fail(s, "openrs_seq_start: NULL argument");
     if (n_prompt <= 0 || n_samples <= 0) return fail(s, "openrs_seq_start: need n_prompt > 0 and n_samples > 0");
     if (!check_tokens(s, prompt, n_prompt)) return -1;
@@ -267,6 +288,7 @@ int32_t openrs_step(openrs_session * s, int32_t capacity, int32_t * out_ids, int
                     int32_t * out_finish) {
     if (!s) return -1;
     s->error.clear();
+    OPENRS_GEN_GUARD(s);
     Batch & b = session_batch(s);
     if (b.running() == 0) return 0;
     if (!out_ids || !out_tokens || !out_logprobs || !out_finish) return fail(s, "openrs_step: NULL argument");

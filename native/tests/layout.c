@@ -1,10 +1,11 @@
-/* layout.c: prints sizeof and every field's offsetof/sizeof of the structs in openrs.h as JSON, as this C compiler
+/* layout.c: prints sizeof and every field's offsetof/sizeof of the structs in openrs.h and openrs_train.h as JSON, as this C compiler
  * lays them out; test/native/struct-layout.test.ts compares them with the koffi declarations in native/ts/native.ts
  * and with the fields the header declares. */
 #include <stddef.h>
 #include <stdio.h>
 
 #include "openrs.h"
+#include "openrs_train.h"
 
 static int first_field;
 
@@ -60,6 +61,29 @@ int main(void) {
     FIELD(openrs_kv_usage, allocated);
     FIELD(openrs_kv_usage, after_step);
     FIELD(openrs_kv_usage, n_seq);
+    END();
+
+    BEGIN(openrs_trainer_params, 0);
+    FIELD(openrs_trainer_params, n_threads);
+    FIELD(openrs_trainer_params, recompute);
+    END();
+
+    BEGIN(openrs_adamw_params, 0);
+    FIELD(openrs_adamw_params, lr);
+    FIELD(openrs_adamw_params, beta1);
+    FIELD(openrs_adamw_params, beta2);
+    FIELD(openrs_adamw_params, eps);
+    FIELD(openrs_adamw_params, weight_decay);
+    FIELD(openrs_adamw_params, max_grad_norm);
+    FIELD(openrs_adamw_params, hf_no_decay);
+    END();
+
+    BEGIN(openrs_trainer_info, 0);
+    FIELD(openrs_trainer_info, n_params);
+    FIELD(openrs_trainer_info, step);
+    FIELD(openrs_trainer_info, act_bytes_per_token);
+    FIELD(openrs_trainer_info, act_bytes_per_token_recompute);
+    FIELD(openrs_trainer_info, n_tensors);
     END();
     printf("\n}\n");
     return 0;

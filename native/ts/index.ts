@@ -18,4 +18,5 @@ export {
 export { type BatcherOptions, type BatchRequest, ContinuousBatcher } from "./batcher.js";
 export { ReferenceModel } from "./reference.js";
 export { type Arch, TINY_EOS, type TinyModelOptions, writeTinyModel } from "./tiny-model.js";
+export { type AdamWParams, NativeTrainer, type NativeTrainerOptions, type Packed, pack, type TensorKind, type TrainerInfo } from "./train.js";
 export { type ChatMessage, type CheckpointTokenizer, loadTokenizer } from "./tokenizer.js";

@@ -109,6 +109,11 @@ function bind(): Bindings {
   if (bound) return bound;
   const st = nativeStatus();
   if (!st.available || !st.path) throw new Error(st.reason);
+  // OpenMP threads spin-wait between parallel regions by default; on a shared machine (or with a trainer alternating
+  // generation and training) a spinning thread steals the core its descheduled partner needs (decode on 2 threads
+  // measured 6-17x slower under a competing load). Passive waits cost a few microseconds per region instead. libgomp
+  // reads the variable once, when it is loaded with the library just below, so it is set here (unless the user set it).
+  process.env.OMP_WAIT_POLICY ??= "passive";
   const lib = koffi.load(st.path);
   const { ModelInfo, SamplingParams } = declareStructs();
   const TokenCb = koffi.proto("int32_t openrs_token_cb(void *user, int32_t seq, int32_t token)");
@@ -170,8 +175,13 @@ function encodeParams(b: Bindings, per: SampleParams[]): Buffer {
   return params;
 }
 
+/** @internal The loaded library (native/ts/train.ts binds its own functions from it). */
+export function nativeLibrary(): LibraryHandle {
+  return bind().lib;
+}
+
 /** Runs a bound function on koffi's worker pool and resolves with its return value. */
-function callAsync<T>(fn: KoffiFunction, ...args: unknown[]): Promise<T> {
+export function callAsync<T>(fn: KoffiFunction, ...args: unknown[]): Promise<T> {
   return new Promise((res, rej) => {
     fn.async(...args, (err: unknown, r: T) => (err ? rej(err) : res(r)));
   });
@@ -272,7 +282,12 @@ export class NativeModel {
   private handle: unknown;
   private sessions = new Set<NativeSession>();
 
-  private constructor(handle: unknown, readonly dir: string) {
+  private constructor(
+    handle: unknown,
+    readonly dir: string,
+    private readonly owned = true,
+    private readonly onFree?: () => void,
+  ) {
     this.handle = handle;
     const b = bind();
     const raw = {} as Record<string, number | string>;
@@ -291,6 +306,11 @@ export class NativeModel {
       kvCache: Number(raw.kv_bf16) ? "bf16" : "f32",
       kvBytesPerPosition: Number(raw.kv_bytes_per_pos),
     };
+  }
+
+  /** @internal A model handle owned by someone else (a trainer's live weights): close() frees only the sessions. */
+  static borrow(handle: unknown, dir: string, onFree: () => void): NativeModel {
+    return new NativeModel(handle, dir, false, onFree);
   }
 
   /** Memory-maps and validates a checkpoint directory; rejects with the engine's one-line reason. */
@@ -326,7 +346,8 @@ export class NativeModel {
 
   private closing = false;
   private free(): void {
-    if (this.handle) bind().fn.freeModel(this.handle);
+    if (this.handle && this.owned) bind().fn.freeModel(this.handle);
+    if (this.handle && this.onFree) this.onFree();
     this.handle = null;
   }
 

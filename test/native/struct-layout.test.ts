@@ -1,4 +1,4 @@
-// struct-layout: the hand-written koffi declarations in native/ts/native.ts match openrs.h: the same structs with the
+// struct-layout: the hand-written koffi declarations in native/ts/native.ts and train.ts match openrs.h and openrs_train.h: the same structs with the
 // same fields in the same order as the header declares, and the sizes and field offsets the C compiler gives them
 // (printed by native/tests/layout.c, built with the library).
 import { spawnSync } from "node:child_process";
@@ -7,9 +7,11 @@ import { join } from "node:path";
 import koffi, { type TypeObject } from "koffi";
 import { describe, expect, it } from "vitest";
 import { nativeStructs } from "../../native/ts/native.js";
+import { trainStructs } from "../../native/ts/train.js";
 
 const nativeDir = new URL("../../native/", import.meta.url).pathname;
-const header = readFileSync(join(nativeDir, "include", "openrs.h"), "utf8");
+const header = ["openrs.h", "openrs_train.h"].map((h) => readFileSync(join(nativeDir, "include", h), "utf8")).join("\n");
+const allStructs = () => ({ ...nativeStructs(), ...trainStructs() });
 const layoutBin = join(nativeDir, "build", "openrs_layout");
 
 interface Layout {
@@ -70,8 +72,8 @@ function differences(c: Layout, ts: Layout, fromHeader: Record<string, string[]>
 describe("openrs.h struct layouts", () => {
   it("the header's structs are the ones native.ts declares, field for field", () => {
     const fromHeader = headerFields(header);
-    expect(Object.keys(fromHeader).sort()).toEqual(["openrs_kv_usage", "openrs_model_info", "openrs_model_params", "openrs_sampling_params"]);
-    const ts = koffiLayout(nativeStructs());
+    expect(Object.keys(fromHeader).sort()).toEqual(["openrs_adamw_params", "openrs_kv_usage", "openrs_model_info", "openrs_model_params", "openrs_sampling_params", "openrs_trainer_info", "openrs_trainer_params"]);
+    const ts = koffiLayout(allStructs());
     for (const [s, fields] of Object.entries(fromHeader)) expect(Object.keys(ts[s]?.fields ?? {}), s).toEqual(fields);
   });
 
@@ -79,12 +81,13 @@ describe("openrs.h struct layouts", () => {
     const r = spawnSync(layoutBin, [], { encoding: "utf8", timeout: 10_000 });
     expect(r.status).toBe(0);
     const c = JSON.parse(r.stdout) as Layout;
-    expect(differences(c, koffiLayout(nativeStructs()), headerFields(header))).toEqual([]);
+    expect(differences(c, koffiLayout(allStructs()), headerFields(header))).toEqual([]);
+    expect(c.openrs_adamw_params.fields.hf_no_decay).toEqual({ offset: 48, size: 4 });
     expect(c.openrs_model_info.fields.kv_bytes_per_pos).toEqual({ offset: 88, size: 8 }); // the int64 after char[48]
   });
 
   it("a field added on one side only, or laid out differently, is reported", () => {
-    const s = nativeStructs();
+    const s = allStructs();
     const c = koffiLayout(s); // stands in for the C side: identical by construction
     const fromHeader = headerFields(header);
     expect(differences(c, c, fromHeader)).toEqual([]);

@@ -49,7 +49,7 @@ OPENRS_AVX2 static inline void weighted_rows(float * o, const float * w, int n, 
 // heads, scores and weights stay in a per-thread buffer, and the softmax is exact (max subtracted, normalised last).
 template <DType KT>
 OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd, const void * k, const void * v, int64_t stride,
-                                    int n, float scale, float * sc) {
+                                    int n, float scale, float * sc, float * lse) {
     const int esz = KT == DType::F32 ? 4 : 2;
     const int nc = hd / 8;
     thread_local std::vector<float> mxs;
@@ -99,6 +99,8 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
     for (int g = 0; g < G; g++) broken |= !std::isfinite(mx[g]);
     if (broken) {
         for (int i = 0; i < G * hd; i++) out[i] = NAN;
+        if (lse)
+            for (int g = 0; g < G; g++) lse[g] = NAN;
         return;
     }
     // Softmax weights (unnormalised) per head.
@@ -123,6 +125,7 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
             for (int j = i; j < n; j++) sum += (sg[j] = e[j - i]);
         }
         inv[g] = 1.f / sum;
+        if (lse) lse[g] = mx[g] + std::log(sum);
     }
     // Weighted V rows: a block of PB rows (L1) serves all G heads; each head's output is accumulated 8 vectors at a time.
     const int PB = 16;
@@ -156,7 +159,7 @@ OPENRS_AVX2 static void attend_avx2(float * out, const float * q, int G, int hd,
     }
 }
 
-static void attend_scalar(float * out, const float * q, int G, int hd, const KVView & kv, int64_t stride, int n, float scale, float * sc) {
+static void attend_scalar(float * out, const float * q, int G, int hd, const KVView & kv, int64_t stride, int n, float scale, float * sc, float * lse) {
     auto K = [&](int64_t i) { return load_elem(kv.k, kv.dtype, i); };
     auto V = [&](int64_t i) { return load_elem(kv.v, kv.dtype, i); };
     for (int g = 0; g < G; g++) {
@@ -176,16 +179,17 @@ static void attend_scalar(float * out, const float * q, int G, int hd, const KVV
         for (int p = 0; p < n; p++)
             for (int c = 0; c < hd; c++) og[c] += sg[p] * V((int64_t)p * stride + c);
         for (int c = 0; c < hd; c++) og[c] /= sum;
+        if (lse) lse[g] = m + std::log(sum);
     }
 }
 
-void attend(float * out, const float * q, int G, int hd, const KVView & kv, int64_t stride, int n, float scale) {
+void attend(float * out, const float * q, int G, int hd, const KVView & kv, int64_t stride, int n, float scale, float * lse) {
     thread_local std::vector<float> sc;
     sc.resize((size_t)G * n);
     if (have_avx2() && hd % 8 == 0) {
-        if (kv.dtype == DType::BF16) attend_avx2<DType::BF16>(out, q, G, hd, kv.k, kv.v, stride, n, scale, sc.data());
-        else attend_avx2<DType::F32>(out, q, G, hd, kv.k, kv.v, stride, n, scale, sc.data());
-    } else attend_scalar(out, q, G, hd, kv, stride, n, scale, sc.data());
+        if (kv.dtype == DType::BF16) attend_avx2<DType::BF16>(out, q, G, hd, kv.k, kv.v, stride, n, scale, sc.data(), lse);
+        else attend_avx2<DType::F32>(out, q, G, hd, kv.k, kv.v, stride, n, scale, sc.data(), lse);
+    } else attend_scalar(out, q, G, hd, kv, stride, n, scale, sc.data(), lse);
 }
 
 } // namespace openrs
