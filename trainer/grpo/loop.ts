@@ -430,6 +430,7 @@ export async function runGrpo(engine: LiveEngine, scorer: GrpoScorer, o: GrpoOpt
         "clip_ratio/region_mean": lastStats?.["clip_ratio/region_mean"] ?? 0,
         grad_norm: gradNorm,
         lr,
+        optimizer_step: (k + 1) * mu,
         loss: kept.length ? lossSum / mu : null,
         logprob_max_dev: maxDev,
         skipped_groups: adv?.skippedGroups ?? 0,
