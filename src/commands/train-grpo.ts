@@ -88,6 +88,14 @@ async function runGrpoCommand(flags: GrpoFlags, ctx: CommandContext): Promise<nu
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (flags.evalEvery > 0) {
+    // the held-out suites are read now, so a missing or corrupt one fails before any training step
+    try {
+      prepareSuites(flags.evalBench as string, { dataDir: flags.evalDataDir, limit: flags.evalLimit });
+    } catch (e) {
+      throw new UsageError(`--eval-bench: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
   const lib = nativeStatus();
   if (!lib.available) throw new UsageError(`train grpo needs the native engine (${lib.reason}); run npm run build:native`);
   const { NativeTrainEngine } = await import("../../trainer/engines/native.js");
