@@ -104,14 +104,15 @@ describe.skipIf(!nativeStatus().available)("train grpo", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const m = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    for (const s of [2, 4]) {
-      const row = m[s - 1];
+    expect(m.map((x) => x.step)).toEqual([0, 1, 2, 3, 4]);
+    for (const s of [0, 2, 4]) {
+      const row = m[s];
       expect(row["eval/pass@1"]).toBeGreaterThanOrEqual(row["eval/pass@1/lo"]);
       expect(row["eval/pass@1/hi"]).toBeGreaterThanOrEqual(row["eval/pass@1"]);
       expect(existsSync(join(row["eval/run_dir"], "run.json"))).toBe(true);
     }
-    expect(m[0]["eval/pass@1"]).toBeUndefined();
-    const cmp = await cli(["compare", m[1]["eval/run_dir"], m[3]["eval/run_dir"]]);
+    expect(m[1]["eval/pass@1"]).toBeUndefined();
+    const cmp = await cli(["compare", m[0]["eval/run_dir"], m[4]["eval/run_dir"]]);
     expect(cmp.code).toBe(0);
     const svg = readFileSync(join(out, "metrics.svg"), "utf8");
     for (const panel of ["reward", "rewards/accuracy/mean", "accuracy", "completions/mean_length", "kl", "eval/pass@1"]) expect(svg).toContain(`data-metric="${panel}"`);

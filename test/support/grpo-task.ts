@@ -35,9 +35,10 @@ export function taskRecipe(training: Record<string, unknown> = {}, extra: Record
 }
 
 /** Writes the random model, warms it up with SFT and saves it; returns the paths of the warm model and the data. */
-export async function makeGrpoTask(dir: string): Promise<{ model: string; data: string }> {
+/** `wrap` turns a question into the problem text (e.g. the eval runner's paper prompt, so training and held-out prompts match). */
+export async function makeGrpoTask(dir: string, wrap: (q: string) => string = (q) => q): Promise<{ model: string; data: string }> {
   const raw = join(dir, "raw-model");
-  writeTinyModel(raw, { arch: "qwen2", seed: 3, hidden: 64, layers: 2, maxPositions: 256 });
+  writeTinyModel(raw, { arch: "qwen2", seed: 3, hidden: 64, layers: 2, maxPositions: 1024 });
   const tok = loadTokenizer(raw);
   const { NativeTrainEngine } = await import("../../trainer/engines/native.js");
   const eng = await NativeTrainEngine.open(raw, { threads: 2 });
@@ -45,7 +46,7 @@ export async function makeGrpoTask(dir: string): Promise<{ model: string; data: 
   try {
     for (let k = 0; k < 40; k++) {
       const seqs = Array.from({ length: 16 }, () => {
-        const p = TASK_ROWS[Math.floor(rnd() * TASK_ROWS.length)].problem;
+        const p = wrap(TASK_ROWS[Math.floor(rnd() * TASK_ROWS.length)].problem);
         const pt = tok.encode(tok.renderChat([{ role: "user", content: p }], true));
         const ct = [...tok.encode(`\\boxed{${Math.floor(rnd() * 10)}}`), tok.eosIds[0]];
         return { tokens: [...pt, ...ct], promptLen: pt.length };
@@ -62,6 +63,6 @@ export async function makeGrpoTask(dir: string): Promise<{ model: string; data: 
     eng.close();
   }
   const data = join(dir, "data.jsonl");
-  writeFileSync(data, TASK_ROWS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  writeFileSync(data, TASK_ROWS.map((r) => JSON.stringify({ ...r, problem: wrap(r.problem) })).join("\n") + "\n");
   return { model: join(dir, "warm"), data };
 }

@@ -259,6 +259,12 @@ export async function runGrpo(engine: LiveEngine, scorer: GrpoScorer, o: GrpoOpt
     hooks.onCheckpoint?.(dir);
   };
 
+  // the starting weights' held-out score: the curve's step 0
+  if (hooks.evaluate && o.evalEvery > 0 && startStep === 0) {
+    const dir = join(out, "eval", checkpointName(0), "model");
+    await engine.saveCheckpoint(dir, { dtype: o.dtype });
+    appendMetrics(out, { step: 0, ...(await hooks.evaluate({ step: 0, modelDir: dir })) });
+  }
   const t0 = performance.now();
   let last: GrpoStepMetrics | null = null;
   try {
