@@ -111,7 +111,6 @@ describe.skipIf(!nativeStatus().available)("GRPO loop (native engine, tiny model
     const real = new RewardScorer({ recipe, jobs: 0 });
     let calls = 0;
     const throwing: GrpoScorer = {
-      poolStats: { timeouts: 0 },
       async score(req: ScoreRequest): Promise<RewardBatch> {
         if (++calls === 3) throw new Error('reward "accuracy" failed: boom');
         return real.score(req);
@@ -130,7 +129,6 @@ describe.skipIf(!nativeStatus().available)("GRPO loop (native engine, tiny model
     const recipe = parseRecipe(taskRecipe({ max_steps: 1 }));
     const real = new RewardScorer({ recipe, jobs: 0 });
     const nulls: GrpoScorer = {
-      poolStats: { timeouts: 0 },
       async score(req: ScoreRequest): Promise<RewardBatch> {
         const b = await real.score(req);
         return { ...b, total: b.total.map((x, i) => (i < 8 ? null : x)) };

@@ -42,8 +42,8 @@ export interface LiveEngine extends TrainEngine {
 
 /** What the loop asks of the scorer (trainer/scorer.ts RewardScorer). */
 export interface GrpoScorer {
-  score(req: ScoreRequest): Promise<RewardBatch>;
-  readonly poolStats: { timeouts: number };
+  /** `timedOut` marks items whose grading ran past the budget (counted in grader_timeouts). */
+  score(req: ScoreRequest): Promise<RewardBatch & { timedOut?: boolean[] }>;
 }
 
 export interface GrpoOptions {
@@ -239,7 +239,7 @@ export async function runGrpo(engine: LiveEngine, scorer: GrpoScorer, o: GrpoOpt
     }
   };
 
-  const score = async (rs: Rollout[], step: number): Promise<RewardBatch> => {
+  const score = async (rs: Rollout[], step: number): Promise<RewardBatch & { timedOut?: boolean[] }> => {
     const completions = rs.flatMap((r) => r.texts);
     const golds: Gold[] = rs.flatMap((r) => r.seqs.map(() => data.prompts[r.prompt].gold));
     const completionTokens = rs.flatMap((r) => r.seqs.map((s) => s.tokens.length));
@@ -271,7 +271,7 @@ export async function runGrpo(engine: LiveEngine, scorer: GrpoScorer, o: GrpoOpt
     for (let k = startStep; k < totalSteps; k++) {
       const step = k + 1;
       const tm = { generation: 0, reward: 0, reference: 0, training: 0 };
-      const timeoutsBefore = scorer.poolStats.timeouts;
+      let timeouts = 0;
       // 1-2. rollouts and rewards (dynamic sampling: more rounds until enough groups have reward variance)
       let all: Rollout[] = [];
       let allRewards: RewardBatch | null = null;
@@ -287,6 +287,7 @@ export async function runGrpo(engine: LiveEngine, scorer: GrpoScorer, o: GrpoOpt
         t = performance.now();
         const rb = await score(rs, step);
         tm.reward += (performance.now() - t) / 1000;
+        timeouts += (rb.timedOut ?? []).filter(Boolean).length;
         all = all.concat(rs);
         allRewards = allRewards
           ? {
@@ -441,7 +442,7 @@ export async function runGrpo(engine: LiveEngine, scorer: GrpoScorer, o: GrpoOpt
         logprob_max_dev: maxDev,
         skipped_groups: adv?.skippedGroups ?? 0,
         null_rewards: rewardsAll.total.length - totals.length,
-        grader_timeouts: scorer.poolStats.timeouts - timeoutsBefore,
+        grader_timeouts: timeouts,
         "dynamic_sampling/dropped_groups": dropped,
         "dynamic_sampling/rounds": rounds,
         trained_groups: kept.length,
