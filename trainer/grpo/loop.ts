@@ -260,7 +260,8 @@ export async function runGrpo(engine: LiveEngine, scorer: GrpoScorer, o: GrpoOpt
   };
 
   // the starting weights' held-out score: the curve's step 0
-  if (hooks.evaluate && o.evalEvery > 0 && startStep === 0) {
+  const hasStep0 = () => existsSync(join(out, "metrics.jsonl")) && readFileSync(join(out, "metrics.jsonl"), "utf8").startsWith('{"step":0,');
+  if (hooks.evaluate && o.evalEvery > 0 && startStep === 0 && !hasStep0()) {
     const dir = join(out, "eval", checkpointName(0), "model");
     await engine.saveCheckpoint(dir, { dtype: o.dtype });
     appendMetrics(out, { step: 0, ...(await hooks.evaluate({ step: 0, modelDir: dir })) });
