@@ -54,10 +54,35 @@ interface Series {
   label: string;
   color: string;
   points: [number, number][];
+  /** An interval around the points ([x, lo, hi]), drawn as a shaded band: from `<metric>/lo` and `<metric>/hi`. */
+  band?: [number, number, number][];
 }
 
+/** Interval bounds ride along as `<metric>/lo` and `<metric>/hi`: a band on the metric's panel, not panels of their own. */
+const isBound = (k: string): boolean => k.endsWith("/lo") || k.endsWith("/hi");
+
+/**
+ * A GRPO run logs dozens of fields; its panels are the paper's Figures 2-5 (reward per function, accuracy, completion
+ * length, KL, held-out pass@1) plus the few that diagnose a run. Any other run keeps one panel per field.
+ */
+const GRPO_PANELS = [
+  "reward",
+  "accuracy",
+  "format_rate",
+  "completions/mean_length",
+  "completions/clipped_ratio",
+  "kl",
+  "entropy",
+  "eval/pass@1",
+  "loss",
+  "grad_norm",
+  "lr",
+  "clip_ratio/region_mean",
+];
+const isGrpoPanel = (k: string): boolean => GRPO_PANELS.includes(k) || /^rewards\/[^/]+\/mean$/.test(k);
+
 function panel(metric: string, series: Series[], x0: number, y0: number): string {
-  const all = series.flatMap((s) => s.points);
+  const all = series.flatMap((s) => [...s.points, ...(s.band ?? []).flatMap(([x, l, h]): [number, number][] => [[x, l], [x, h]])]);
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const [xmin, xmax] = [Math.min(...xs), Math.max(...xs)];
@@ -90,6 +115,11 @@ function panel(metric: string, series: Series[], x0: number, y0: number): string
   }
   parts.push(`<text x="${x0 + PAD.left + w / 2}" y="${y0 + PANEL_H - 4}" font-size="10" text-anchor="middle">step</text>`);
   for (const s of series) {
+    if (s.band?.length) {
+      const upper = s.band.map(([x, , h]) => `${sx(x).toFixed(1)},${sy(h).toFixed(1)}`);
+      const lower = s.band.map(([x, l]) => `${sx(x).toFixed(1)},${sy(l).toFixed(1)}`).reverse();
+      parts.push(`<polygon class="band" data-run="${esc(s.label)}" points="${[...upper, ...lower].join(" ")}" fill="${s.color}" fill-opacity="0.18" stroke="none"/>`);
+    }
     if (!s.points.length) continue;
     const pts = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
     if (s.points.length === 1) parts.push(`<circle cx="${pts.split(",")[0]}" cy="${pts.split(",")[1]}" r="2.5" fill="${s.color}"/>`);
@@ -105,8 +135,13 @@ export function plotSvg(runs: readonly PlotRun[], title = "training metrics"): s
   const metrics: string[] = [];
   for (const r of runs)
     for (const rec of r.records)
-      for (const [k, v] of Object.entries(rec)) if (!SKIP.has(k) && typeof v === "number" && Number.isFinite(v) && !metrics.includes(k)) metrics.push(k);
-  metrics.sort((a, b) => (a === "loss" ? -1 : b === "loss" ? 1 : 0));
+      for (const [k, v] of Object.entries(rec)) if (!SKIP.has(k) && !isBound(k) && typeof v === "number" && Number.isFinite(v) && !metrics.includes(k)) metrics.push(k);
+  const grpo = runs.some((r) => r.records.some((rec) => typeof rec.reward === "number" && "kl" in rec));
+  if (grpo) {
+    const keep = metrics.filter(isGrpoPanel);
+    const rank = (k: string) => (k.startsWith("rewards/") ? 0.5 : GRPO_PANELS.indexOf(k));
+    metrics.splice(0, metrics.length, ...keep.sort((a, b) => rank(a) - rank(b)));
+  } else metrics.sort((a, b) => (a === "loss" ? -1 : b === "loss" ? 1 : 0));
   if (!metrics.length) throw new Error("plot: the metrics hold no numeric field besides step");
   const cols = Math.min(2, metrics.length);
   const legendH = runs.length > 1 ? 18 * runs.length + 8 : 0;
@@ -131,6 +166,9 @@ export function plotSvg(runs: readonly PlotRun[], title = "training metrics"): s
       points: r.records
         .filter((rec) => typeof rec[metric] === "number" && Number.isFinite(rec[metric]))
         .map((rec): [number, number] => [rec.step as number, rec[metric] as number]),
+      band: r.records
+        .filter((rec) => typeof rec[`${metric}/lo`] === "number" && typeof rec[`${metric}/hi`] === "number")
+        .map((rec): [number, number, number] => [rec.step as number, rec[`${metric}/lo`] as number, rec[`${metric}/hi`] as number]),
     }));
     out.push(panel(metric, series, (i % cols) * PANEL_W, 30 + legendH + Math.floor(i / cols) * PANEL_H));
   });

@@ -28,6 +28,9 @@ export interface ScoreRequest {
 
 const SET_CACHE_MAX = 32;
 
+/** A scored batch and which items' grading ran past the budget. */
+export type ScoredBatch = RewardBatch & { timedOut: boolean[] };
+
 /** A reward function refused the batch (e.g. token counts missing for clamped cosine): the caller's input is at fault. */
 export class RewardInputError extends Error {}
 
@@ -79,27 +82,37 @@ export class RewardScorer {
 
   /** Verdicts under the `reward` preset: unparsable golds are null and never reach the pool. */
   async verdicts(completions: readonly string[], golds: readonly Gold[]): Promise<(boolean | null)[]> {
-    if (!this.pool) return rewardVerdicts(completions, golds);
-    return Promise.all(
+    return (await this.gradeBatch(completions, golds)).correct;
+  }
+
+  /** Verdicts and which items ran past the pool's budget (graded wrong by the pool). */
+  private async gradeBatch(completions: readonly string[], golds: readonly Gold[]): Promise<{ correct: (boolean | null)[]; timedOut: boolean[] }> {
+    if (!this.pool) return { correct: rewardVerdicts(completions, golds), timedOut: completions.map(() => false) };
+    const rs = await Promise.all(
       completions.map((c, i) => {
         const g = golds[i];
         if (!goldIsParsable(g)) return null;
-        return this.pool!.grade(c, g as string).then((r) => r.correct);
+        return this.pool!.grade(c, g as string);
       }),
     );
+    return { correct: rs.map((r) => (r ? r.correct : null)), timedOut: rs.map((r) => r?.reason === "timeout") };
   }
 
-  async score(req: ScoreRequest): Promise<RewardBatch> {
+  async score(req: ScoreRequest): Promise<ScoredBatch> {
     const set = req.set ?? this.set;
     if (req.completions.length !== req.golds.length) throw new Error(`${req.completions.length} completions but ${req.golds.length} golds`);
-    const correct = set.needsVerdicts || req.forceVerdicts ? await this.verdicts(req.completions, req.golds) : undefined;
+    const graded = set.needsVerdicts || req.forceVerdicts ? await this.gradeBatch(req.completions, req.golds) : undefined;
+    const correct = graded?.correct;
     let batch: RewardBatch;
     try {
       batch = set.score(req.completions, req.golds, { correct, completionTokens: req.completionTokens, tokenCounter: this.tokenCounter });
     } catch (e) {
       throw new RewardInputError((e as Error).message);
     }
-    return { ...batch, correct: correct ?? batch.correct };
+    const timedOut = graded?.timedOut ?? req.completions.map(() => false);
+    // the recipe's rule for a grading timeout: the pool's wrong verdict stands, or the item leaves its group
+    const total = set === this.set && this.recipe.training.rewardTimeout === "exclude" && set.needsVerdicts ? batch.total.map((t, i) => (timedOut[i] ? null : t)) : batch.total;
+    return { ...batch, total, correct: correct ?? batch.correct, timedOut };
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,8 @@ import { SCHEDULES, type ScheduleName } from "./optim/schedule.js";
 
 export const LONG_PROMPTS = ["truncate_left", "skip"] as const;
 export type LongPrompts = (typeof LONG_PROMPTS)[number];
+export const REWARD_TIMEOUTS = ["wrong", "exclude"] as const;
+export type RewardTimeout = (typeof REWARD_TIMEOUTS)[number];
 
 export interface TrainingConfig {
   learningRate: number;
@@ -41,6 +43,8 @@ export interface TrainingConfig {
   /** Most generation rounds one step may take to refill dropped groups before it trains on what it has. */
   dynamicSamplingMaxRounds: number;
   logprobTemperature: LogprobTemperature;
+  /** A completion whose grading ran past the grader's budget: a wrong verdict (the pool's answer), or excluded from its group (null reward). */
+  rewardTimeout: RewardTimeout;
 }
 
 type Check = (v: unknown) => string | null;
@@ -96,6 +100,7 @@ const FIELDS = {
   dynamic_sampling: ["dynamicSampling", bool, false],
   dynamic_sampling_max_rounds: ["dynamicSamplingMaxRounds", int(1, 100), 4],
   logprob_temperature: ["logprobTemperature", oneOf(LOGPROB_TEMPERATURES), "raw"],
+  reward_timeout: ["rewardTimeout", oneOf(REWARD_TIMEOUTS), "wrong"],
 } as const satisfies Record<string, readonly [keyof TrainingConfig, Check, unknown]>;
 
 export const TRAINING_KEYS = Object.keys(FIELDS) as (keyof typeof FIELDS)[];

@@ -6,6 +6,7 @@ import { type Command, Option } from "commander";
 import { type CommandContext, intInRange, numberInRange, positiveInt, positiveNumber, UsageError } from "../cli-common.js";
 import { Progress } from "../progress.js";
 import { registerTrainExport } from "./train-export.js";
+import { registerTrainGrpo } from "./train-grpo.js";
 import { nativeStatus } from "../../native/ts/native.js";
 import type { TrainEngine } from "../../trainer/engine.js";
 import { ENGINES, type EngineName, nativeEngineModule, openEngine } from "../../trainer/engines/index.js";
@@ -64,7 +65,7 @@ function fmtRate(x: number): string {
 }
 
 export function registerTrain(program: Command, ctx: CommandContext): void {
-  const train = program.command("train").description("Train a checkpoint: supervised fine-tuning, plots of the training curves, and exports of a recipe to TRL, verl and OpenRLHF.");
+  const train = program.command("train").description("Train a checkpoint: supervised fine-tuning, GRPO with a recipe's rewards, plots of the training curves, and exports of a recipe to TRL, verl and OpenRLHF.");
   train
     .command("sft")
     .description(
@@ -191,5 +192,6 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       ctx.out.write(`wrote ${file}\n`);
       ctx.setCode(0);
     });
+  registerTrainGrpo(train, ctx);
   registerTrainExport(train, ctx);
 }

@@ -74,7 +74,14 @@ export class RewardSet {
     const perFunction: Record<string, (number | null)[]> = {};
     const total: (number | null)[] = new Array(completions.length).fill(0);
     this.rewards.forEach((r, k) => {
-      const values = r.score(completions, golds, ctx);
+      let values: (number | null)[];
+      try {
+        values = r.score(completions, golds, ctx);
+      } catch (e) {
+        // a trainer step that fails must say which function failed
+        const msg = (e as Error).message;
+        throw new Error(msg.startsWith(`reward "${r.name}"`) ? msg : `reward "${r.name}" failed: ${msg}`);
+      }
       perFunction[r.name] = values;
       const w = this.weights[k];
       if (w === 0) return;
