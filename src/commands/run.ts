@@ -129,7 +129,9 @@ async function backendFacts(backend: Backend, kind: string, spec: string, err: N
   if (kind === "native") {
     const bytes = weightsBytes(spec);
     if (bytes > 1 << 30) err.write(`openrs-eval: hashing ${(bytes / 2 ** 30).toFixed(1)} GiB of weights for run.json\n`);
-    return { device: backend.name, engine: nativeBuildText(), weights: await weightsHash(spec) };
+    // The kernel path changes the last bits of every logit (see native/README): record it with the engine build.
+    const { simdName, threadsPolicy } = await import("../../native/ts/native.js");
+    return { device: backend.name, engine: nativeBuildText(), kernels: simdName(), threads: threadsPolicy(), weights: await weightsHash(spec) };
   }
   return {};
 }

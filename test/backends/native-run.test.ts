@@ -32,6 +32,7 @@ describe.skipIf(skip !== null)("evaluation through the native backend", () => {
     cli(args);
     const run = JSON.parse(readFileSync(join(out, "run.json"), "utf8"));
     expect(run.backend).toBe("native-cpu");
+    expect(run.provenance.backend.kernels).toMatch(/avx512|avx2|scalar/); // the kernel path that made the logits
     // Where it ran: the engine build, the device and a hash of the checkpoint's weights.
     expect(run.provenance.backend).toMatchObject({ device: "native-cpu", engine: expect.stringMatching(/^built /), weights: { hash: expect.stringMatching(/^xxh64:[0-9a-f]{16}$/), files: 1 } });
     expect(run.settings.kvCache).toBe("f32");
