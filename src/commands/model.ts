@@ -1,4 +1,4 @@
-// model-command.ts: `openrs-eval model tiny|info|generate`, thin CLI over the tiny-model factory and the native engine (registered by src/cli.ts).
+// model.ts: `openrs-eval model tiny|info|generate`, thin CLI over the tiny-model factory and the native engine (registered by src/cli.ts).
 import { existsSync } from "node:fs";
 import Table from "cli-table3";
 import { type Command, Option } from "commander";
