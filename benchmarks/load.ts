@@ -1,6 +1,7 @@
 // Reads and verifies a suite's normalised JSONL (count, required fields, unique ids) and turns rows into Problems.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { lastBoxContent } from "../grading/extract.js";
 import { resolveDataDir } from "./data-dir.js";
 import type { BenchmarkRow, Problem, SuiteConfig } from "./types.js";
@@ -17,12 +18,23 @@ export interface LoadOptions {
   limit?: number;
 }
 
-/** `<dataDir>/<suite id>.jsonl`. */
+/** The package root: the nearest folder holding package.json above this module (benchmarks/ or dist/benchmarks/). */
+function packageRoot(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let d = start; ; d = dirname(d)) {
+    if (existsSync(join(d, "package.json"))) return d;
+    if (dirname(d) === d) return resolve(start, "..");
+  }
+}
+
+/** A bundled suite's file under the package root, else `<dataDir>/<suite id>.jsonl`. */
 export function suiteFile(suite: SuiteConfig, dataDir: string = resolveDataDir().dir): string {
+  if (suite.bundled !== undefined) return join(packageRoot(), suite.bundled);
   return join(dataDir, `${suite.id}.jsonl`);
 }
 
 function howToGet(suite: SuiteConfig, dataDir: string): string {
+  if (suite.bundled !== undefined) return `${suite.id} ships with the package as ${suite.bundled}; restore it from the repository (git checkout -- ${suite.bundled}) or reinstall`;
   return `run \`openrs-eval data pull --suite ${suite.id} --cache-dir ${dataDir}\` (downloads ${suite.dataset}) or point --data-dir / OPENRS_DATA_DIR at a folder holding ${suite.id}.jsonl`;
 }
 
@@ -30,7 +42,9 @@ function howToGet(suite: SuiteConfig, dataDir: string): string {
  * Every row of the suite's file, verified: valid JSON per line, string `id` and `problem`, the gold field
  * (`answer` or `solution`, per goldFrom) a non-empty string, ids unique, and exactly `suite.count` rows.
  */
-export function readSuiteRows(suite: SuiteConfig, dataDir: string = resolveDataDir().dir): BenchmarkRow[] {
+export function readSuiteRows(suite: SuiteConfig, dataDir?: string): BenchmarkRow[] {
+  // A bundled suite never consults the data dir, so a missing one is no error for it.
+  dataDir ??= suite.bundled !== undefined ? "" : resolveDataDir().dir;
   const file = suiteFile(suite, dataDir);
   if (!existsSync(file)) throw new BenchmarkDataError(`benchmark file missing: ${file}; ${howToGet(suite, dataDir)}`);
   if (!statSync(file).isFile()) throw new BenchmarkDataError(`benchmark path is not a file: ${file}`);

@@ -2,6 +2,7 @@
 import * as aime24 from "./suites/aime24.js";
 import * as aime25 from "./suites/aime25.js";
 import * as amc23 from "./suites/amc23.js";
+import * as arith from "./suites/arith.js";
 import * as gsm8k from "./suites/gsm8k.js";
 import * as math500 from "./suites/math500.js";
 import * as minerva from "./suites/minerva.js";
@@ -20,14 +21,16 @@ import type { SuiteConfig } from "./types.js";
  * \boxed{}, no "final answer is" and no math span, which the paper's prompt makes rare.
  */
 
-/** Registered suites in the paper's table order, then the extras. */
-const DEFINITIONS: readonly { suite: SuiteConfig; source: SuiteSource }[] = [aime24, math500, amc23, minerva, olympiadbench, aime25, gsm8k];
+/** Registered suites in the paper's table order, then the extras; bundled suites (config.bundled) have no hub source. */
+const DEFINITIONS: readonly { suite: SuiteConfig; source?: SuiteSource }[] = [aime24, math500, amc23, minerva, olympiadbench, aime25, gsm8k, arith];
 
 /** Every suite by id. */
 export const SUITES: Readonly<Record<string, SuiteConfig>> = Object.freeze(Object.fromEntries(DEFINITIONS.map((d) => [d.suite.id, d.suite])));
 
-/** Each suite's hub source mapping, by id (what `data pull` needs beyond the config). */
-export const SOURCES: Readonly<Record<string, SuiteSource>> = Object.freeze(Object.fromEntries(DEFINITIONS.map((d) => [d.suite.id, d.source])));
+/** Each downloadable suite's hub source mapping, by id (what `data pull` needs beyond the config); bundled suites have none. */
+export const SOURCES: Readonly<Record<string, SuiteSource>> = Object.freeze(
+  Object.fromEntries(DEFINITIONS.flatMap((d) => (d.source ? [[d.suite.id, d.source] as const] : []))),
+);
 
 /** Ids of every suite, paper's five first in the paper's Table 1 order. */
 export const SUITE_IDS: readonly string[] = Object.freeze(DEFINITIONS.map((d) => d.suite.id));
@@ -47,9 +50,10 @@ export function getSuite(id: string): SuiteConfig {
   return s;
 }
 
-/** The hub source mapping of a suite id. */
+/** The hub source mapping of a suite id; a bundled suite has none (nothing to download) and throws. */
 export function getSource(id: string): SuiteSource {
-  getSuite(id);
+  const suite = getSuite(id);
+  if (!Object.hasOwn(SOURCES, id)) throw new UnknownSuiteError(`suite "${id}" ships with the package (${suite.bundled}); it has no hub source`);
   return SOURCES[id];
 }
 

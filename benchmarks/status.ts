@@ -17,8 +17,13 @@ export interface SuiteStatus {
   paper: boolean;
   version: string;
   file: string;
-  /** "found" (present and verified), "missing", or "invalid" (present but fails verification; see `error`). */
-  data: "found" | "missing" | "invalid";
+  /** The package-relative file of a suite that ships with the package (no data dir, no download). */
+  bundled?: string;
+  /**
+   * "found" (present and verified), "bundled" (ships with the package, present and verified; nothing to pull),
+   * "missing", or "invalid" (present but fails verification; see `error`).
+   */
+  data: "found" | "bundled" | "missing" | "invalid";
   error?: string;
   /** The paper's recorded prompt hash, ours over the file, and whether they agree (null: nothing to compare). */
   promptHash: { expected: string | null; actual: string | null; ok: boolean | null };
@@ -42,13 +47,17 @@ export async function suiteStatus(suite: SuiteConfig, dataDir: string): Promise<
     paper: suite.paper,
     version: suite.version,
     file,
+    ...(suite.bundled !== undefined ? { bundled: suite.bundled } : {}),
   };
   const expected = suite.promptHash ?? null;
   if (!existsSync(file)) return { ...base, data: "missing", promptHash: { expected, actual: null, ok: null } };
   try {
     const rows = readSuiteRows(suite, dataDir);
-    const actual = await promptHash(rows.map((r) => r[suite.questionField] as string));
-    return { ...base, data: "found", promptHash: { expected, actual, ok: expected === null ? null : actual === expected } };
+    const actual = await promptHash(
+      rows.map((r) => r[suite.questionField] as string),
+      suite.promptTemplate,
+    );
+    return { ...base, data: suite.bundled !== undefined ? "bundled" : "found", promptHash: { expected, actual, ok: expected === null ? null : actual === expected } };
   } catch (e) {
     return { ...base, data: "invalid", error: (e as Error).message, promptHash: { expected, actual: null, ok: null } };
   }

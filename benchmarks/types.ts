@@ -30,6 +30,13 @@ export interface SuiteConfig {
    * group. Display only; it changes no prompt, gold or metric, so it does not bump `version`.
    */
   readonly breakdown?: readonly string[];
+  /**
+   * The suite's problems ship with the package: this JSONL path, relative to the package root, instead of
+   * `<data dir>/<id>.jsonl`. Nothing to download; `data pull` and `bench list` report it as bundled.
+   */
+  readonly bundled?: string;
+  /** The user prompt with `{Question}`, when the suite does not use the paper's (e.g. a short one for a small context). */
+  readonly promptTemplate?: string;
 }
 
 /** One problem ready to run: the question and the gold string the grader compares with. */

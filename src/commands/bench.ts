@@ -26,7 +26,8 @@ export function benchTable(listing: BenchListing): string {
   }
   const lines = [`data dir: ${listing.dataDir.dir} (${ORIGIN_TEXT[listing.dataDir.origin] ?? listing.dataDir.origin})`, table.toString()];
   for (const s of listing.suites) if (s.data === "invalid") lines.push(`${s.id}: ${s.error}`);
-  const missing = listing.suites.filter((s) => s.data !== "found").map((s) => s.id);
+  // A bundled suite is never pulled: its problems are part of the package.
+  const missing = listing.suites.filter((s) => s.data !== "found" && s.data !== "bundled" && s.bundled === undefined).map((s) => s.id);
   // `data pull` writes to OPENRS_DATA_DIR or the cache by default; name the folder when it is another one.
   const origin = listing.dataDir.origin;
   const into = origin === "--data-dir" ? ` --cache-dir ${listing.dataDir.dir}` : "";

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { resolvePullDir } from "../../benchmarks/data-dir.js";
 import { ensureDir } from "../fs-safe.js";
 import { HubError } from "../../benchmarks/hub.js";
+import { readSuiteRows, suiteFile } from "../../benchmarks/load.js";
 import { type PullResult, pullSuite } from "../../benchmarks/pull.js";
 import { resolveBenchList, SOURCES, SUITE_IDS, UnknownSuiteError } from "../../benchmarks/registry.js";
 import { type CommandContext, EXIT_FAILURE, intInRange, positiveNumber, UsageError } from "../cli-common.js";
@@ -31,9 +32,19 @@ async function runPull(flags: PullFlags, { out, err }: CommandContext): Promise<
   ensureDir(target.dir, "data directory"); // fails at once with a plain message where a recursive mkdir would hang
   const say = flags.quiet ? () => {} : (line: string) => err.write(`${line}\n`);
   say(`pulling ${suites.length} suite(s) into ${target.dir}`);
-  const results: (PullResult | { suite: string; error: string })[] = [];
+  const results: (PullResult | { suite: string; error: string } | { suite: string; bundled: true; problems: number; file: string })[] = [];
   let hubDown = false;
   for (const suite of suites) {
+    if (suite.bundled !== undefined) {
+      // Ships with the package: nothing to download, only check the file is whole.
+      try {
+        results.push({ suite: suite.id, bundled: true, problems: readSuiteRows(suite).length, file: suiteFile(suite) });
+      } catch (e) {
+        err.write(`openrs-eval: ${suite.id}: ${(e as Error).message}\n`);
+        results.push({ suite: suite.id, error: (e as Error).message });
+      }
+      continue;
+    }
     if (hubDown) {
       results.push({ suite: suite.id, error: "not tried: the hub is unreachable" });
       continue;
@@ -61,6 +72,7 @@ async function runPull(flags: PullFlags, { out, err }: CommandContext): Promise<
   });
   for (const r of results) {
     if ("error" in r) table.push([r.suite, r.error.startsWith("not tried") ? "not tried" : "FAILED", "", ""]);
+    else if ("bundled" in r) table.push([r.suite, "bundled", String(r.problems), r.file]);
     else table.push([r.suite, r.skipped ? "already present" : "downloaded", String(r.problems), r.file]);
   }
   out.write(`${table.toString()}\n`);
@@ -73,7 +85,8 @@ export function registerData(program: Command, ctx: CommandContext): void {
     .command("pull")
     .description(
       "Download suites from the Hugging Face dataset hub ($HF_ENDPOINT overrides https://huggingface.co), verify count and " +
-        "required fields, and write <dir>/<suite>.jsonl atomically. Suites already present and valid are skipped.",
+        "required fields, and write <dir>/<suite>.jsonl atomically. Suites already present and valid are skipped; suites bundled " +
+        "with the package (arith) are only verified.",
     )
     .option("--suite <list>", `comma-separated suite ids, or "all" for the paper's five (default: every suite: ${SUITE_IDS.join(",")})`)
     .option("--cache-dir <dir>", "where to write (default: $OPENRS_DATA_DIR, else $XDG_CACHE_HOME/openrs/benchmarks or ~/.cache/openrs/benchmarks)")

@@ -41,20 +41,24 @@ export function renderChatPrompt(question: string, config: TokenizerConfig, opts
 export function chatTemplateRenderer(dir: string): PromptRenderer {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--tokenizer ${dir}: not a directory holding tokenizer_config.json`);
   const config = loadTokenizerConfig(dir);
-  const render = compileChatPrompt(config);
+  const renderChat = compileChatTemplate(config);
   const templateHash = createHash("sha256").update(JSON.stringify(config.chat_template)).digest("hex").slice(0, 12);
   return {
     format: `chat-template:${templateHash}`,
     stop: endOfTurnStrings(config),
-    render: (p) => ({ prompt: render(p.question), messages: chatMessages(p.question) }),
+    // A suite's own template (a short one for a small context) replaces the paper's user prompt.
+    render: (p, suite) => {
+      const messages = chatMessages(p.question, { template: suite.promptTemplate });
+      return { prompt: renderChat(messages), messages };
+    },
   };
 }
 
-/** The paper's user message as the prompt, for backends that apply the template themselves (chat endpoint, replay). */
+/** The suite's user message (the paper's unless the suite has its own template) as the prompt, for backends that apply the template themselves (chat endpoint, replay). */
 export function userMessageRenderer(): PromptRenderer {
   return {
     format: "user-message",
     stop: [],
-    render: (p) => ({ prompt: userPrompt(p.question), messages: chatMessages(p.question) }),
+    render: (p, suite) => ({ prompt: userPrompt(p.question, suite.promptTemplate), messages: chatMessages(p.question, { template: suite.promptTemplate }) }),
   };
 }

@@ -193,7 +193,10 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
   const renders = opts.suites.map((s) => s.problems.map((p) => opts.render(p, s.config)));
   const entries: SuiteEntry[] = [];
   for (const [i, s] of opts.suites.entries()) {
-    entries.push(suiteEntry(s, renders[i].map((r) => r.prompt), await promptHash(s.problems.map((p) => p.question))));
+    entries.push(suiteEntry(s, renders[i].map((r) => r.prompt), await promptHash(
+        s.problems.map((p) => p.question),
+        s.config.promptTemplate,
+      )));
   }
   // The run directory may hold an earlier run. A rerun extends it, never shrinks it: suites it ran that this
   // invocation does not name keep their samples and metrics, and fewer samples per problem is refused.

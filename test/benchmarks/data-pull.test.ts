@@ -12,7 +12,7 @@ import { HubError } from "../../benchmarks/hub.js";
 import { writeParquet } from "../../benchmarks/parquet-writer.js";
 import { promptHash } from "../../benchmarks/prompt-hash.js";
 import { pullSuite, selectSplitFiles } from "../../benchmarks/pull.js";
-import { getSource, getSuite, loadProblems, readSuiteRows, SUITE_IDS } from "../../benchmarks/index.js";
+import { getSource, getSuite, loadProblems, readSuiteRows, SOURCES, SUITE_IDS } from "../../benchmarks/index.js";
 import { main } from "../../src/cli.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "openrs-pull-"));
@@ -181,10 +181,13 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
+/** Suites pulled from the hub; bundled ones (arith) ship with the package and are only verified. */
+const HUB_IDS = SUITE_IDS.filter((id) => Object.hasOwn(SOURCES, id));
+
 let hub: FakeHub;
 beforeAll(async () => {
   hub = await startHub();
-  for (const id of SUITE_IDS) hub.repos.set(getSuite(id).dataset, repoFor(id, syntheticRows(id)));
+  for (const id of HUB_IDS) hub.repos.set(getSuite(id).dataset, repoFor(id, syntheticRows(id)));
 });
 afterAll(async () => {
   hub.server.closeAllConnections();
@@ -224,7 +227,8 @@ describe("openrs-eval data pull (fake hub)", () => {
     const r = await cli(["data", "pull", "--cache-dir", dir, "--endpoint", hub.base]);
     expect(r.stderr).not.toMatch(/openrs-eval:/);
     expect(r.code).toBe(0);
-    for (const id of SUITE_IDS) expect(r.stdout).toMatch(new RegExp(`${id}\\s+│ downloaded\\s+│ ${getSuite(id).count}\\s`));
+    for (const id of HUB_IDS) expect(r.stdout).toMatch(new RegExp(`${id}\\s+│ downloaded\\s+│ ${getSuite(id).count}\\s`));
+    expect(r.stdout).toMatch(/arith\s+│ bundled\s+│ 500\s/);
     expect(r.stderr).toContain("aime24: downloading data/train-00000-of-00001.parquet");
     expect(r.stderr).toContain(`gsm8k: 1319 problems verified, wrote ${join(dir, "gsm8k.jsonl")}`);
     // Only the split's own files were fetched: no decoys, no other config, no README.
@@ -241,14 +245,14 @@ describe("openrs-eval data pull (fake hub)", () => {
         "main/test-00000-of-00001.parquet",
       ].sort(),
     );
-    expect(readdirSync(dir).sort()).toEqual(SUITE_IDS.map((id) => `${id}.jsonl`).sort()); // no temp files left
+    expect(readdirSync(dir).sort()).toEqual(HUB_IDS.map((id) => `${id}.jsonl`).sort()); // no temp files left
     for (const id of SUITE_IDS) expect(loadProblems(getSuite(id), { dataDir: dir })).toHaveLength(getSuite(id).count);
 
     const list = await cli(["bench", "list", "--json", "--data-dir", dir]);
     expect(list.code).toBe(0);
     const listing = JSON.parse(list.stdout) as { dataDir: { dir: string; origin: string }; suites: { id: string; data: string }[] };
     expect(listing.dataDir).toEqual({ dir, origin: "--data-dir" });
-    expect(listing.suites.map((s) => [s.id, s.data])).toEqual(SUITE_IDS.map((id) => [id, "found"]));
+    expect(listing.suites.map((s) => [s.id, s.data])).toEqual(SUITE_IDS.map((id) => [id, HUB_IDS.includes(id) ? "found" : "bundled"]));
   });
 
   // (suite, first normalised row, why): the column mapping each source needs.

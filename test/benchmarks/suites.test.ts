@@ -36,6 +36,8 @@ describe("suite configs", () => {
     ["olympiadbench", "OlympiadBench", "knoveleng/OlympiadBench", "train", 675, "answer", true, "96eebb759f237c57"],
     ["aime25", "AIME25", "yentinglin/aime_2025", "train", 30, "answer", false, undefined],
     ["gsm8k", "GSM8K", "openai/gsm8k", "test", 1319, "answer", false, undefined],
+    // The project's own, bundled with the package (test/benchmarks/arith.test.ts); its hash is over its own short prompt.
+    ["arith", "Arith", "openrs/arith (generated: benchmarks/arith-gen.ts)", "test-v1", 500, "answer", false, "7edc8238baf85772"],
   ];
   it.each(rows)("%s: %s from %s/%s, %i problems, gold from %s", (id, name, dataset, split, count, goldFrom, paper, hash) => {
     const s = getSuite(id);
@@ -78,7 +80,7 @@ describe("getSuite / resolveBenchList", () => {
   });
 
   const bad: [string, RegExp, string][] = [
-    ["aime2024", /unknown suite "aime2024" \(known: aime24, math500, amc23, minerva, olympiadbench, aime25, gsm8k;/, "typo lists the known ids"],
+    ["aime2024", /unknown suite "aime2024" \(known: aime24, math500, amc23, minerva, olympiadbench, aime25, gsm8k, arith;/, "typo lists the known ids"],
     ["", /empty suite list/, "empty"],
     [" , ", /empty suite list/, "only separators"],
     ["all,nope", /unknown suite "nope"/, "one bad id in a list"],

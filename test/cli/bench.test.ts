@@ -76,8 +76,8 @@ describe.skipIf(!dataDir)("bench list on the real data", () => {
   it("every suite found; the paper's five match the recorded prompt hashes", async () => {
     const listing = JSON.parse((await cli(["bench", "list", "--json", "--data-dir", dataDir!])).stdout) as BenchListing;
     for (const s of listing.suites) {
-      expect(s.data, s.id).toBe("found");
-      expect(s.promptHash.ok, s.id).toBe(s.paper ? true : null);
+      expect(s.data, s.id).toBe(s.bundled ? "bundled" : "found");
+      expect(s.promptHash.ok, s.id).toBe(s.promptHash.expected !== null ? true : null);
     }
   });
 
