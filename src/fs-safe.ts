@@ -1,5 +1,5 @@
 // Creating user-named directories without hanging, and turning raw errno errors into one plain sentence.
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
 /** What an errno means for a path the user named, and what to do about it. */
@@ -67,3 +67,13 @@ export function ensureDir(dir: string, what = "directory"): void {
 
 /** A user-named path that cannot be used: one line, shown as a usage error. */
 export class FsPathError extends Error {}
+
+/**
+ * Writes a file whole or not at all: a temp sibling (`FILE.tmp-PID`), then a rename over the target, so a crash or
+ * a reader (a browser, a resuming run) sees the old file or the new one, never half of one.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}

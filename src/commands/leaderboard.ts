@@ -1,9 +1,10 @@
 // `openrs-eval leaderboard`: the paper's reference rows and local runs side by side, as markdown or one HTML file.
-import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Command, Option } from "commander";
 import { type CommandContext, UsageError } from "../cli-common.js";
+import { writeFileAtomic } from "../fs-safe.js";
 import { buildLeaderboard, LeaderboardError, leaderboardHtml, leaderboardMarkdown } from "../leaderboard.js";
 
 interface LeaderboardFlags {
@@ -44,12 +45,7 @@ function runLeaderboard(flags: LeaderboardFlags, { out, err }: CommandContext): 
   }
   for (const w of warnings) err.write(`leaderboard: skipped ${w}\n`);
   if (flags.output === undefined) out.write(text);
-  else {
-    // Temp file + rename: a reader (or the README build) never sees half a table.
-    const tmp = `${flags.output}.tmp-${process.pid}`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, flags.output);
-  }
+  else writeFileAtomic(flags.output, text); // a reader (or the README build) never sees half a table
   return 0;
 }
 

@@ -1,8 +1,9 @@
 // `openrs-eval report RUN_DIR [--compare RUN2]`: one self-contained HTML page per run (or per pair of runs).
-import { existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, statSync, } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { type CommandContext, positiveInt, UsageError } from "../cli-common.js";
+import { writeFileAtomic } from "../fs-safe.js";
 import { collectRun } from "../report/collect.js";
 import { reportHtml } from "../report/html.js";
 import { compareRuns } from "../runner/compare.js";
@@ -38,10 +39,7 @@ function runReport(dir: string, flags: ReportFlags, { err }: CommandContext): nu
     if (e instanceof RunDirError) throw new UsageError(e.message);
     throw e;
   }
-  // Temp file + rename: a browser open on the old page never reads half a new one.
-  const tmp = `${output}.tmp-${process.pid}`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, output);
+  writeFileAtomic(output, html); // a browser open on the old page never reads half a new one
   err.write(`report: wrote ${output} (${(Buffer.byteLength(html) / 1e6).toFixed(1)} MB); open it in a browser\n`);
   return 0;
 }

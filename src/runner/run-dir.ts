@@ -1,10 +1,10 @@
 // The run output directory: run.json (schema-versioned manifest and metrics), samples.jsonl (append-only, flushed
 // in batches, torn tail tolerated) and summary.md. Resuming reads back finished samples and refuses mixed settings.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, truncateSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { Generation, SamplingParams, TokenSource } from "../backends/types.js";
-import { ensureDir } from "../fs-safe.js";
+import { ensureDir, writeFileAtomic } from "../fs-safe.js";
 import type { RunMetrics } from "./metrics.js";
 
 export const RUN_SCHEMA = "openrs-run";
@@ -173,17 +173,11 @@ export function readManifest(dir: string): RunManifest | null {
 
 /** Writes run.json atomically (temp file + rename), so a crash leaves the old or the new one, never half. */
 export function writeManifest(dir: string, m: RunManifest): void {
-  const file = join(dir, RUN_FILE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(join(dir, RUN_FILE), `${JSON.stringify(m, null, 2)}\n`);
 }
 
 export function writeSummary(dir: string, markdown: string): void {
-  const file = join(dir, SUMMARY_FILE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, markdown);
-  renameSync(tmp, file);
+  writeFileAtomic(join(dir, SUMMARY_FILE), markdown);
 }
 
 function isRecord(v: unknown): v is SampleRecord {
