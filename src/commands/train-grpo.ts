@@ -1,19 +1,15 @@
-// `openrs-eval train grpo`: GRPO on the native engine with a recipe's rewards (trainer/grpo/loop.ts), a progress bar,
-// metrics.jsonl / completions.jsonl / metrics.svg, and every --eval-every steps a held-out evaluation of the saved
-// weights through the eval runner (same grader, same prompt path as `openrs-eval run`); its run directory is kept
-// under OUT/eval/checkpoint-NNNNNN/run so `openrs-eval compare` works between checkpoints. Registered by train.ts.
-import { existsSync, writeFileSync } from "node:fs";
+
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { NativeBackend } from "../backends/native.js";
 import { type CommandContext, intInRange, positiveInt, UsageError } from "../cli-common.js";
-import { Progress } from "../progress.js";
+import type { Progress } from "../progress.js";
+import { fmtRate, requirePaths, stepProgress, writeCurves } from "./train-common.js";
 import { chatTemplateRenderer, prepareSuites } from "../runner/prepare.js";
 import { PAPER_SAMPLING, runEval } from "../runner/runner.js";
 import { nativeStatus } from "../../native/ts/native.js";
 import { GrpoDataError } from "../../trainer/grpo/data.js";
 import { GrpoError, type GrpoHooks, type LiveEngine, runGrpo } from "../../trainer/grpo/loop.js";
-import { plotSvg, readMetrics } from "../../trainer/plot.js";
 import { loadRecipe, type Recipe } from "../../trainer/recipe.js";
 import { RewardScorer } from "../../trainer/scorer.js";
 
@@ -76,11 +72,10 @@ function evaluator(flags: GrpoFlags, recipe: Recipe): GrpoHooks["evaluate"] {
 
 async function runGrpoCommand(flags: GrpoFlags, ctx: CommandContext): Promise<number> {
   const err = ctx.err as NodeJS.WritableStream & { isTTY?: boolean };
-  for (const [flag, p] of [
+  requirePaths([
     ["--model", flags.model],
     ["--data", flags.data],
-  ])
-    if (!existsSync(p)) throw new UsageError(`${flag} ${p} does not exist`);
+  ]);
   if (flags.evalEvery > 0 && !flags.evalBench) throw new UsageError("--eval-every needs --eval-bench (the held-out suite(s), e.g. math500)");
   let recipe: Recipe;
   try {
@@ -134,26 +129,26 @@ async function runGrpoCommand(flags: GrpoFlags, ctx: CommandContext): Promise<nu
           if (data.skipped) notes.push(`${data.skipped} prompt(s) over max_prompt_length ${recipe.training.maxPromptLength} skipped`);
           if (!flags.quiet) err.write(`grpo: ${notes.join(", ")}\n`);
           first = startStep;
-          if (!flags.quiet) bar.p = new Progress({ stream: err, label: startStep ? `grpo (resumed after step ${startStep})` : "grpo", total: totalSteps - startStep });
+          if (!flags.quiet) bar.p = stepProgress(err, "grpo", startStep, totalSteps);
         },
         onStep: (m) => {
           const tps = m.tokens_per_s as number;
           bar.p?.update(
             m.step - first,
-            `reward ${f3(m.reward)} acc ${f3(m.accuracy)} len ${f3(m["completions/mean_length"]).replace(/\.?0+$/, "")} kl ${f3(m.kl)} ${tps >= 1000 ? `${(tps / 1000).toFixed(1)}k` : tps.toFixed(0)} tok/s`,
+            `reward ${f3(m.reward)} acc ${f3(m.accuracy)} len ${f3(m["completions/mean_length"]).replace(/\.?0+$/, "")} kl ${f3(m.kl)} ${fmtRate(tps)} tok/s`,
           );
         },
         ...(flags.evalEvery > 0 ? { evaluate: evaluator(flags, recipe) } : {}),
       },
     );
     bar.p?.finish();
-    writeFileSync(join(flags.out, "metrics.svg"), plotSvg([readMetrics(flags.out)], `GRPO ${recipe.name} on ${flags.model}`));
+    const curves = writeCurves(flags.out, `GRPO ${recipe.name} on ${flags.model}`);
     const m = r.last;
     const lines = [
       r.startStep === r.totalSteps
         ? `grpo: already complete (${r.totalSteps} steps); model in ${r.finalDir}`
         : `grpo: trained steps ${r.startStep + 1}..${r.totalSteps}${m ? `, last reward ${f3(m.reward)}, accuracy ${f3(m.accuracy)}` : ""}; model in ${r.finalDir}`,
-      `metrics: ${join(flags.out, "metrics.jsonl")}, plot: ${join(flags.out, "metrics.svg")}`,
+      curves,
     ];
     ctx.out.write(`${lines.join("\n")}\n`);
     return 0;

@@ -4,7 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Command, Option } from "commander";
 import { type CommandContext, intInRange, numberInRange, positiveInt, positiveNumber, UsageError } from "../cli-common.js";
-import { Progress } from "../progress.js";
+import type { Progress } from "../progress.js";
+import { fmtRate, requirePaths, stepProgress, writeCurves } from "./train-common.js";
 import { registerTrainExport } from "./train-export.js";
 import { registerTrainGrpo } from "./train-grpo.js";
 import { nativeStatus } from "../../native/ts/native.js";
@@ -60,10 +61,6 @@ async function chooseEngine(flags: SftFlags, note: (s: string) => void): Promise
 
 const fmtLoss = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toFixed(4));
 
-function fmtRate(x: number): string {
-  return x >= 1000 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0);
-}
-
 export function registerTrain(program: Command, ctx: CommandContext): void {
   const train = program.command("train").description("Train a checkpoint: supervised fine-tuning, GRPO with a recipe's rewards, plots of the training curves, and exports of a recipe to TRL, verl and OpenRLHF.");
   train
@@ -95,11 +92,10 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .option("-q, --quiet", "no progress on stderr")
     .action(async (flags: SftFlags) => {
       const err = ctx.err as NodeJS.WritableStream & { isTTY?: boolean };
-      for (const [flag, p] of [
+      requirePaths([
         ["--model", flags.model],
         ["--data", flags.data],
-      ])
-        if (!existsSync(p)) throw new UsageError(`${flag} ${p} does not exist`);
+      ]);
       const name = await chooseEngine(flags, (s) => err.write(`${s}\n`));
       let engine: TrainEngine;
       try {
@@ -144,19 +140,19 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
             if (data.dropped) notes.push(`${data.dropped} dropped (prompt of --max-len tokens or more)`);
             if (!flags.quiet) err.write(`sft: ${notes.join(", ")}\n`);
             firstStep = startStep;
-            if (!flags.quiet) bar.p = new Progress({ stream: err, label: startStep ? `sft (resumed after step ${startStep})` : "sft", total: totalSteps - startStep });
+            if (!flags.quiet) bar.p = stepProgress(err, "sft", startStep, totalSteps);
           },
           onStep: (m) => {
             bar.p?.update(m.step - firstStep, `loss ${fmtLoss(m.loss)} ${fmtRate(m.tokens_per_s)} tok/s`);
           },
         });
         bar.p?.finish();
-        writeFileSync(join(flags.out, "metrics.svg"), plotSvg([readMetrics(flags.out)], `SFT ${flags.model}`));
+        const curves = writeCurves(flags.out, `SFT ${flags.model}`);
         const lines = [
           r.startStep === r.totalSteps
             ? `sft: already complete (${r.totalSteps} steps); wrote ${r.finalDir}`
             : `sft: trained steps ${r.startStep + 1}..${r.totalSteps}${r.lastLoss !== null ? `, last loss ${fmtLoss(r.lastLoss)}` : ""}; model in ${r.finalDir}`,
-          `metrics: ${join(flags.out, "metrics.jsonl")}, plot: ${join(flags.out, "metrics.svg")}`,
+          curves,
         ];
         ctx.out.write(`${lines.join("\n")}\n`);
         ctx.setCode(0);
