@@ -6,13 +6,12 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../grading/rng.js";
 import { nativeStatus } from "../../native/ts/native.js";
-import { main } from "../../src/cli.js";
 import { makeGrpoTask, taskRecipe } from "../support/grpo-task.js";
+import { evalCli } from "../support/eval-cli.js";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 const bin = join(root, "bin", "openrs-eval.js");
@@ -25,14 +24,8 @@ afterAll(() => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = "";
-  let e = "";
-  out.on("data", (d) => (o += d));
-  err.on("data", (d) => (e += d));
-  const code = await main(["node", "openrs-eval", ...args], out as unknown as typeof process.stdout, err as unknown as typeof process.stderr);
-  return { code, out: o, err: e };
+  const r = await evalCli(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 function runToEnd(args: string[]): Promise<{ code: number; stderr: string }> {

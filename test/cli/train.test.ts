@@ -6,13 +6,12 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { DOMParser } from "@xmldom/xmldom";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../../native/ts/tiny-model.js";
-import { main } from "../../src/cli.js";
 import { nativeEngineModule } from "../../trainer/engines/index.js";
+import { evalCli } from "../support/eval-cli.js";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 const bin = join(root, "bin", "openrs-eval.js");
@@ -37,14 +36,8 @@ const data = dataFile(
 );
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = "";
-  let e = "";
-  out.on("data", (d) => (o += d));
-  err.on("data", (d) => (e += d));
-  const code = await main(["node", "openrs-eval", ...args], out as unknown as typeof process.stdout, err as unknown as typeof process.stderr);
-  return { code, out: o, err: e };
+  const r = await evalCli(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const sftArgs = (out: string, extra: string[] = []) => [

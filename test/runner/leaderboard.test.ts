@@ -3,13 +3,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
 import { defaultReferenceFile } from "../../src/commands/leaderboard.js";
 import { buildLeaderboard, formatScore, leaderboardHtml, leaderboardMarkdown, loadReference, readRun } from "../../src/leaderboard.js";
 import { computeMetrics, type ScoredSample } from "../../src/runner/metrics.js";
 import type { RunManifest } from "../../src/runner/run-dir.js";
+import { evalCli } from "../support/eval-cli.js";
 
 const PAPER = ["aime24", "math500", "amc23", "minerva", "olympiadbench"];
 const root = mkdtempSync(join(tmpdir(), "openrs-leaderboard-"));
@@ -157,14 +156,8 @@ describe("results/LEADERBOARD.md", () => {
 
 describe("openrs-eval leaderboard", () => {
   async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let o = "";
-    let e = "";
-    out.on("data", (d) => (o += d));
-    err.on("data", (d) => (e += d));
-    const code = await main(["node", "openrs-eval", "leaderboard", ...args], out as unknown as typeof process.stdout, err as unknown as typeof process.stderr);
-    return { code, out: o, err: e };
+    const r = await evalCli(["leaderboard", ...args]);
+    return { code: r.code, out: r.stdout, err: r.stderr };
   }
 
   it("prints markdown and names skipped runs on stderr", async () => {

@@ -4,10 +4,9 @@
 // through the CLI (so run.json and samples.jsonl are exactly what the runner writes).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { goldOf, readSuiteRows } from "../../benchmarks/load.js";
 import { getSuite } from "../../benchmarks/registry.js";
-import { main } from "../../src/cli.js";
+import { evalCli } from "./eval-cli.js";
 
 const SUBJECTS = ["Algebra", "Counting & Probability", "Geometry", "Intermediate Algebra", "Number Theory", "Prealgebra", "Precalculus"];
 
@@ -75,25 +74,8 @@ export function writeReplay(file: string, o: ReplayOptions): string {
   return file;
 }
 
-/** The CLI in-process; resolves to its exit code and what it wrote. */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const sink = () => {
-    const chunks: string[] = [];
-    return {
-      stream: new Writable({
-        write(chunk, _enc, cb) {
-          chunks.push(String(chunk));
-          cb();
-        },
-      }),
-      text: () => chunks.join(""),
-    };
-  };
-  const o = sink();
-  const e = sink();
-  const code = await main(["node", "openrs-eval", ...args], o.stream as unknown as typeof process.stdout, e.stream as unknown as typeof process.stderr);
-  return { code, stdout: o.text(), stderr: e.text() };
-}
+/** The CLI in-process (test/support/eval-cli.ts). */
+export const runCli = evalCli;
 
 /** Runs a replay through `openrs-eval run` into `out`; throws with the CLI's stderr when it fails. */
 export async function makeRun(out: string, replay: string, o: Omit<ReplayOptions, "skill">): Promise<string> {
