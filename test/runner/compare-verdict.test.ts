@@ -1,63 +1,19 @@
 // `compare` states one verdict rule and the test behind each verdict, says when its two tests disagree, warns when
 // the runs were made differently (samples, token limit, prompts, problem subsets) and says when a suite has too few
 // problems for an interval to mean anything (issue 14, section 4).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { comparisonText } from "../../src/commands/compare.js";
 import { compareRuns } from "../../src/runner/compare.js";
-import { type RunManifest, type SampleRecord, writeManifest } from "../../src/runner/run-dir.js";
 import { PAPER_SAMPLING } from "../../src/runner/runner.js";
+import { makeScoredRun, type RunPatch } from "../support/scored-runs.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "openrs-compare-verdict-"));
 afterAll(() => { if (!process.env.KEEP) rmSync(tmp, { recursive: true, force: true }); });
 
-type Patch = { settings?: Partial<RunManifest["settings"]>; promptFormat?: string; promptHash?: string; grader?: string };
-
-/** A run whose suite `id` has correct[p][s] as the verdict of problem p, sample s; `patch` changes its settings. */
-function makeRun(name: string, suites: Record<string, boolean[][]>, patch: Patch = {}): string {
-  const dir = join(tmp, name);
-  mkdirSync(dir);
-  const n = Object.values(suites)[0][0].length;
-  const m: RunManifest = {
-    schema: "openrs-run",
-    schemaVersion: 1,
-    status: "complete",
-    model: name,
-    backend: "replay",
-    settings: { samples: n, sampling: { ...PAPER_SAMPLING }, limit: null, k: [1], concurrency: 1, preset: "openrs-paper", ...patch.settings },
-    promptFormat: patch.promptFormat ?? "user-message",
-    suites: Object.entries(suites).map(([id, rows]) => ({
-      id,
-      name: id.toUpperCase(),
-      version: "1",
-      dataset: "t",
-      split: "t",
-      goldFrom: "answer",
-      preset: "eval",
-      problems: rows.length,
-      promptHash: patch.promptHash ?? "0",
-    })),
-    grader: { version: patch.grader ?? "t" },
-    git: { commit: null, dirty: null },
-    timings: { started: "", updated: "", seconds: 0, generationSeconds: 0, gradingSeconds: 0, resumes: 0 },
-    resumedSamples: 0,
-    metrics: null,
-  };
-  writeManifest(dir, m);
-  const lines: string[] = [];
-  for (const [suite, rows] of Object.entries(suites)) {
-    rows.forEach((flags, p) => {
-      flags.forEach((correct, sample) => {
-        const r: SampleRecord = { suite, id: `${suite}/${p}`, sample, cfg: "x", correct, extracted: null, reason: "", finish: "stop", promptTokens: null, completionTokens: null, gold: "1", prompt: "", completion: "" };
-        lines.push(JSON.stringify(r));
-      });
-    });
-  }
-  writeFileSync(join(dir, "samples.jsonl"), `${lines.join("\n")}\n`);
-  return dir;
-}
+const makeRun = (name: string, suites: Record<string, boolean[][]>, patch: RunPatch = {}): string => makeScoredRun(tmp, name, suites, patch);
 
 const single = (pred: (p: number) => boolean, count: number): boolean[][] => Array.from({ length: count }, (_, p) => [pred(p)]);
 

@@ -1,62 +1,19 @@
 // `compare`: paired bootstrap and McNemar on run directories built here, checked against hand-computed values,
 // and the CLI's verdict and noise note (needs the build for the CLI part: npm run build).
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { compareRuns, noiseNote } from "../../src/runner/compare.js";
-import { type RunManifest, type SampleRecord, writeManifest } from "../../src/runner/run-dir.js";
-import { PAPER_SAMPLING } from "../../src/runner/runner.js";
+import { makeScoredRun } from "../support/scored-runs.js";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 const tmp = mkdtempSync(join(tmpdir(), "openrs-compare-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A run directory whose suite `id` has correct[p][s] as the verdict of problem p, sample s. */
-function makeRun(name: string, suites: Record<string, boolean[][]>): string {
-  const dir = join(tmp, name);
-  mkdirSync(dir);
-  const n = Object.values(suites)[0][0].length;
-  const m: RunManifest = {
-    schema: "openrs-run",
-    schemaVersion: 1,
-    status: "complete",
-    model: name,
-    backend: "replay",
-    settings: { samples: n, sampling: PAPER_SAMPLING, limit: null, k: [1], concurrency: 1, preset: "openrs-paper" },
-    promptFormat: "user-message",
-    suites: Object.entries(suites).map(([id, rows]) => ({
-      id,
-      name: id.toUpperCase(),
-      version: "1",
-      dataset: "t",
-      split: "t",
-      goldFrom: "answer",
-      preset: "eval",
-      problems: rows.length,
-      promptHash: "0",
-    })),
-    grader: { version: "t" },
-    git: { commit: null, dirty: null },
-    timings: { started: "", updated: "", seconds: 0, generationSeconds: 0, gradingSeconds: 0, resumes: 0 },
-    resumedSamples: 0,
-    metrics: null,
-  };
-  writeManifest(dir, m);
-  const lines: string[] = [];
-  for (const [suite, rows] of Object.entries(suites)) {
-    rows.forEach((flags, p) => {
-      flags.forEach((correct, sample) => {
-        const r: SampleRecord = { suite, id: `${suite}/${p}`, sample, cfg: "x", correct, extracted: null, reason: "", finish: "stop", promptTokens: null, completionTokens: null, gold: "1", prompt: "", completion: "" };
-        lines.push(JSON.stringify(r));
-      });
-    });
-  }
-  writeFileSync(join(dir, "samples.jsonl"), `${lines.join("\n")}\n`);
-  return dir;
-}
+const makeRun = (name: string, suites: Record<string, boolean[][]>): string => makeScoredRun(tmp, name, suites);
 
 const single = (pred: (p: number) => boolean, count: number): boolean[][] => Array.from({ length: count }, (_, p) => [pred(p)]);
 
