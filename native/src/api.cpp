@@ -128,10 +128,7 @@ openrs_model * openrs_model_load(const char * dir, openrs_model_params params, c
     }
     if (!e.empty()) {
         delete h;
-        if (err && err_len > 0) {
-            std::strncpy(err, e.c_str(), err_len - 1);
-            err[err_len - 1] = 0;
-        }
+        copy_load_error(err, err_len, e);
         return nullptr;
     }
     return h;

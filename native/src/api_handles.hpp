@@ -1,6 +1,8 @@
 // api_handles.hpp: what the C handles hold, shared by the inference (api.cpp) and training (api_train.cpp) boundaries.
 #pragma once
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -26,3 +28,10 @@ struct openrs_session {
     std::string error;
     std::unique_ptr<openrs::Batch> batch; // openrs_seq_start / openrs_step, created on first use
 };
+
+// A load that fails before a handle exists reports through the caller's buffer: truncated, always terminated.
+inline void copy_load_error(char * err, int32_t err_len, const std::string & e) {
+    if (!err || err_len <= 0) return;
+    std::strncpy(err, e.c_str(), err_len - 1);
+    err[err_len - 1] = 0;
+}

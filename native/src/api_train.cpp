@@ -111,10 +111,7 @@ openrs_trainer * openrs_trainer_new(const char * dir, openrs_trainer_params para
     }
     if (!e.empty()) {
         delete t;
-        if (err && err_len > 0) {
-            std::strncpy(err, e.c_str(), err_len - 1);
-            err[err_len - 1] = 0;
-        }
+        copy_load_error(err, err_len, e);
         return nullptr;
     }
     return t;
