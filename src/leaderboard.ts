@@ -141,7 +141,8 @@ export function readRun(dir: string, suites: readonly string[]): LeaderboardRow 
   if (limit !== null) notes.push(`limit ${limit} problems per suite`);
   if (!j.metrics) notes.push("no metrics yet");
   const suiteMetrics = j.metrics?.suites ?? {};
-  const scores = Object.fromEntries(suites.map((s) => [s, pass1(suiteMetrics[s])]));
+  // Suites beyond the reference table's (e.g. the project's own arith) are kept: they become extra columns.
+  const scores = Object.fromEntries([...new Set([...suites, ...Object.keys(suiteMetrics)])].map((s) => [s, pass1(suiteMetrics[s])]));
   const overall = j.metrics?.overall ?? undefined;
   const covered = Array.isArray(overall?.suites) ? (overall.suites as unknown[]) : [];
   // The paper's average is over its five suites; a mean over other suites would not compare.
@@ -149,7 +150,7 @@ export function readRun(dir: string, suites: readonly string[]): LeaderboardRow 
   return {
     model: typeof j.model === "string" && j.model !== "" ? j.model : basename(dir),
     kind: "local",
-    source: `local run ${basename(dir)}`,
+    source: `measured here: local run ${basename(dir)}`,
     samplesPerProblem: num(j.settings?.samples),
     scores,
     avg: sameSuites ? pass1(overall) : NO_SCORE,
@@ -215,8 +216,12 @@ export function buildLeaderboard(referenceFile: string, runsDir: string | null):
   const local = runs.rows.length;
   // The reference table's title alone would claim the page is the paper's table when it also holds local runs.
   const title = local ? `${ref.title}, with ${local} local run${local === 1 ? "" : "s"}` : ref.title;
-  const rows = noteIdentical(distinctNames([...ref.rows, ...runs.rows]), ref.suites);
-  return { title, suites: ref.suites, rows, warnings: runs.warnings };
+  // Columns: the reference table's suites, then any other suite a local run scored (the paper's rows show "-" there).
+  const extra = [...new Set(runs.rows.flatMap((r) => Object.keys(r.scores).filter((s) => !ref.suites.includes(s) && r.scores[s].value !== null)))].sort();
+  const suites = [...ref.suites, ...extra];
+  const filled = [...ref.rows, ...runs.rows].map((r) => ({ ...r, scores: Object.fromEntries(suites.map((s) => [s, r.scores[s] ?? NO_SCORE])) }));
+  const rows = noteIdentical(distinctNames(filled), suites);
+  return { title, suites, rows, warnings: runs.warnings };
 }
 
 const suiteName = (id: string): string => (Object.hasOwn(SUITES, id) ? SUITES[id].name : id);

@@ -33,6 +33,10 @@ export interface TinyModelOptions {
   scale?: number;
   /** Benchmark-sized models: 16-bit matrices are tiled from a seeded pool of random values (fast, not i.i.d.). */
   fastRandom?: boolean;
+  /** Half-width of the uniform embedding init (default 1). Small values (e.g. 0.02) suit training from scratch with a tied head. */
+  embedScale?: number;
+  /** The chat template's generation prompt opens `<think>\n`, as R1-distilled models' does (TINY_THINK_CHAT_TEMPLATE). */
+  think?: boolean;
 }
 
 /** Special tokens after the 256 byte tokens. */
@@ -41,6 +45,11 @@ export const TINY_EOS = 258; // <|im_end|>
 export const TINY_CHAT_TEMPLATE =
   "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}" +
   "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+
+/** TINY_CHAT_TEMPLATE whose assistant turn opens a reasoning block, like DeepSeek-R1-Distill's generation prompt. */
+export const TINY_THINK_CHAT_TEMPLATE =
+  "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}" +
+  "{% if add_generation_prompt %}<|im_start|>assistant\n<think>\n{% endif %}";
 
 /** mulberry32 (the project's one seeded PRNG, shared with the fuzzer): small, identical on every platform. */
 export const rngFrom = mulberry32;
@@ -129,6 +138,8 @@ export function resolveOptions(o: TinyModelOptions): Required<TinyModelOptions> 
     maxPositions: o.maxPositions ?? 2048,
     scale: o.scale ?? 1,
     fastRandom: o.fastRandom ?? false,
+    embedScale: o.embedScale ?? 1,
+    think: o.think ?? false,
   };
 }
 
@@ -137,6 +148,7 @@ export function writeTinyModel(dir: string, opts: TinyModelOptions): TinyModelIn
   const o = resolveOptions(opts);
   if (!Number.isInteger(o.headDim) || o.headDim % 2) throw new Error(`head dim ${o.headDim} must be an even integer`);
   if (o.heads % o.kvHeads) throw new Error(`heads (${o.heads}) must be a multiple of kvHeads (${o.kvHeads})`);
+  if (!(o.embedScale > 0)) throw new Error(`embedScale must be positive, got ${o.embedScale}`);
   if (o.vocab < 256 + TINY_SPECIALS.length) throw new Error(`vocab must be at least ${256 + TINY_SPECIALS.length}`);
   mkdirSync(dir, { recursive: true });
   const config: Record<string, unknown> = {
@@ -189,7 +201,7 @@ export function writeTinyModel(dir: string, opts: TinyModelOptions): TinyModelIn
   const linBits = (fanIn: number) => (o.fastRandom ? pooled(Math.sqrt(3 / fanIn) * o.scale) : undefined);
   const qd = o.heads * o.headDim;
   const kvd = o.kvHeads * o.headDim;
-  const t: TensorSpec[] = [{ name: "model.embed_tokens.weight", shape: [o.vocab, o.hidden], fill: uniform(1), fillBits: o.fastRandom ? pooled(1) : undefined }];
+  const t: TensorSpec[] = [{ name: "model.embed_tokens.weight", shape: [o.vocab, o.hidden], fill: uniform(o.embedScale), fillBits: o.fastRandom ? pooled(o.embedScale) : undefined }];
   for (let l = 0; l < o.layers; l++) {
     const p = `model.layers.${l}.`;
     t.push({ name: `${p}input_layernorm.weight`, shape: [o.hidden], fill: around1 });
@@ -226,7 +238,7 @@ export function writeTinyModel(dir: string, opts: TinyModelOptions): TinyModelIn
     bos_token: null,
     eos_token: "<|im_end|>",
     pad_token: "<|endoftext|>",
-    chat_template: TINY_CHAT_TEMPLATE,
+    chat_template: o.think ? TINY_THINK_CHAT_TEMPLATE : TINY_CHAT_TEMPLATE,
     model_max_length: o.maxPositions,
     tokenizer_class: "Qwen2Tokenizer",
   };

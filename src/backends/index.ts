@@ -1,6 +1,7 @@
 // Chooses the backend for a --model spec: `replay:FILE`, an http(s) URL (OpenAI-compatible), a checkpoint directory
 // (the native engine), or the runner's test-only `test:` backend.
 import { existsSync, statSync } from "node:fs";
+import { shippedModels } from "../shipped-models.js";
 import { TestBackend } from "./test-backend.js";
 import { ReplayBackend } from "./replay.js";
 import type { Backend } from "./types.js";
@@ -29,6 +30,12 @@ export function backendKind(spec: string): "replay" | "openai" | "native" | "tes
   return "native";
 }
 
+/** The one-line error for a --model that names nothing: not a path, a backend spec, nor a shipped model. */
+export function missingModelMessage(spec: string): string {
+  const shipped = shippedModels();
+  return `--model ${spec}: no such directory, and not replay:FILE, an http(s) URL${shipped.length ? ` or a shipped model (${shipped.join(", ")})` : ""}`;
+}
+
 async function openNative(dir: string, opts: BackendOptions): Promise<Backend> {
   const { NativeBackend, NativeBackendError } = await import("./native.js");
   try {
@@ -38,6 +45,7 @@ async function openNative(dir: string, opts: BackendOptions): Promise<Backend> {
       // --concurrency caps the sequences decoding together; a problem's n samples always run together, so n > cap
       // runs one problem at a time (already a full batch).
       maxBatch: typeof opts.concurrency === "number" ? opts.concurrency : undefined,
+      modelName: typeof opts.modelName === "string" ? opts.modelName : undefined,
     });
   } catch (e) {
     throw e instanceof NativeBackendError ? new ModelSpecError(e.message) : e;
@@ -70,7 +78,7 @@ export async function createBackend(modelSpec: string, opts: BackendOptions = {}
     case "openai":
       return openAI(spec, opts);
     default:
-      if (!existsSync(spec)) throw new ModelSpecError(`--model ${spec}: no such directory, and not replay:FILE or an http(s) URL`);
+      if (!existsSync(spec)) throw new ModelSpecError(missingModelMessage(spec));
       if (!statSync(spec).isDirectory()) {
         throw new ModelSpecError(`--model ${spec} is a file; use replay:${spec} to score its completions, or give a checkpoint directory`);
       }

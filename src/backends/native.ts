@@ -17,6 +17,8 @@ export interface NativeBackendOptions {
   maxBatch?: number;
   /** KV-cache budget in bytes for admitting new problems (CPU default: 40 % of RAM; none on CUDA). */
   maxKvBytes?: number;
+  /** The model's name in run records (default: the directory as given); a shipped model's short name. */
+  modelName?: string;
 }
 
 /** The native library is missing or the checkpoint cannot be loaded: one line, shown as a usage error. */
@@ -52,7 +54,7 @@ export class NativeBackend implements Backend {
       throw new NativeBackendError(`--model ${dir}: ${(e as Error).message}`);
     }
     try {
-      return new NativeBackend(dir, engine, loadTokenizer(dir), opts);
+      return new NativeBackend(opts.modelName ?? dir, engine, loadTokenizer(dir), opts);
     } catch (e) {
       engine.close();
       throw new NativeBackendError(`--model ${dir}: ${(e as Error).message}`);

@@ -1,4 +1,5 @@
 // model.ts: `openrs-eval model tiny|info|generate`, thin CLI over the tiny-model factory and the native engine (registered by src/cli.ts).
+import { resolveModelSpec } from "../shipped-models.js";
 import { existsSync } from "node:fs";
 import Table from "cli-table3";
 import { type Command, Option } from "commander";
@@ -29,7 +30,8 @@ interface GenerateFlags {
   threads?: number;
 }
 
-async function openModel(dir: string, err: NodeJS.WritableStream, threads?: number): Promise<NativeModel> {
+async function openModel(name: string, err: NodeJS.WritableStream, threads?: number): Promise<NativeModel> {
+  const dir = resolveModelSpec(name);
   if (!existsSync(dir)) throw new UsageError(`model directory ${dir} does not exist`);
   await ensureNativeEngine(err);
   try {
@@ -56,6 +58,9 @@ export function registerModel(program: Command, ctx: CommandContext): void {
     .option("--ffn <n>", "MLP width (default 2 x hidden)", positiveInt("--ffn"))
     .option("--vocab <n>", "vocabulary size (default 259, the tiny tokenizer's)", positiveInt("--vocab"))
     .option("--tied", "tie the output head to the embeddings")
+    .option("--max-positions <n>", "context length (default 2048)", positiveInt("--max-positions"))
+    .option("--embed-scale <x>", "half-width of the uniform embedding init (default 1; ~0.02 to train from scratch)", numberInRange("--embed-scale", 0, 10, true))
+    .option("--think", "chat template whose generation prompt opens <think> (as R1-distilled models)")
     .action((f: TinyFlags) => {
       try {
         const { out, dtype, ...options } = f;
@@ -95,7 +100,7 @@ export function registerModel(program: Command, ctx: CommandContext): void {
       using s = m.session();
       let tok: ReturnType<typeof loadTokenizer>;
       try {
-        tok = loadTokenizer(dir);
+        tok = loadTokenizer(resolveModelSpec(dir));
       } catch (e) {
         throw new UsageError((e as Error).message);
       }

@@ -4,10 +4,11 @@ import { basename, join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { BenchmarkDataError } from "../../benchmarks/load.js";
 import { UnknownSuiteError } from "../../benchmarks/registry.js";
-import { backendKind, createBackend, ModelSpecError, ReplayBackend, ReplayError } from "../backends/index.js";
+import { backendKind, createBackend, missingModelMessage, ModelSpecError, ReplayBackend, ReplayError } from "../backends/index.js";
 import { OpenAIConfigError } from "../backends/openai.js";
 import type { Backend, SamplingParams } from "../backends/types.js";
 import { type CommandContext, intInRange, numberInRange, positiveInt, positiveNumber, UsageError } from "../cli-common.js";
+import { resolveModelSpec } from "../shipped-models.js";
 import { ensureDir, FsPathError } from "../fs-safe.js";
 import { provenance, weightsBytes, weightsHash } from "../runner/provenance.js";
 import { nativeBuildText } from "../version.js";
@@ -155,13 +156,19 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
     throw new UsageError(`--k ${tooBig.join(",")} needs at least ${Math.max(...tooBig)} samples per problem, and the run takes ${samples}; raise --samples or lower --k`);
   }
   const outDir = flags.out ?? defaultOutDir(flags.model);
-  const kind = backendKind(flags.model);
+  // A shipped model's short name (`openrs-tiny`) names its folder from here on; the out dir keeps the short name.
+  const shortName: string = flags.model;
+  const model = resolveModelSpec(shortName);
+  flags = { ...flags, model };
+  const shipped = model !== shortName;
+  const kind = backendKind(model);
+  if (kind === "native" && !existsSync(model)) throw new UsageError(missingModelMessage(model));
   const notApplicable = inapplicableFlags(flags, kind);
   if (notApplicable.length) {
     err.write(`openrs-eval: ${notApplicable.map((n) => `--${n}`).join(", ")} ignored: a replay samples nothing (recorded in run.json as not applicable)\n`);
   }
   ensureDir(outDir, "--out"); // fail now, not after loading a model
-  if (kind === "native" && existsSync(flags.model) && statSync(flags.model).isDirectory()) {
+  if (kind === "native" && existsSync(model) && statSync(model).isDirectory()) {
     await (await import("../native-build.js")).ensureNativeEngine(err);
   }
   let backend: Backend | null = null;
@@ -180,12 +187,13 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
     // The template's end of turn as stop strings, for servers that do not stop on the end token (recorded in run.json
     // with the sampling settings); the native engine stops on the checkpoint's own EOS ids.
     if (kind === "openai" && prompt.stop.length > 0) sampling.stop = prompt.stop;
-    backend = await createBackend(flags.model, {
+    backend = await createBackend(model, {
       concurrency: flags.concurrency,
       ...(flags.apiKeyEnv !== undefined ? { apiKeyEnv: flags.apiKeyEnv } : {}),
       ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
       ...(flags.maxAttempts !== undefined ? { maxAttempts: flags.maxAttempts } : {}),
       ...(flags.kvCache !== undefined ? { kvCache: flags.kvCache } : {}),
+      ...(shipped ? { modelName: shortName } : {}),
       ...(flags.servedModelName !== undefined ? { model: flags.servedModelName } : {}),
       ...(kind === "openai" ? { chat } : {}),
       // A locally rendered prompt already starts with the template's BOS; vLLM/SGLang would add a second one.
@@ -193,7 +201,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       ...(kind === "openai" && flags.tokenizer !== undefined ? { countTokens: await localTokenCounter(flags.tokenizer) } : {}),
     });
     const synthetic = backend instanceof ReplayBackend && backend.synthetic;
-    const facts = await backendFacts(backend, kind, flags.model, err);
+    const facts = await backendFacts(backend, kind, model, err);
     const result = await runEval({
       backend,
       suites,

@@ -1,4 +1,4 @@
-
+// train-grpo.ts: `openrs-eval train grpo`, a thin CLI over trainer/grpo/loop.ts with the held-out evaluation hook.
 import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { NativeBackend } from "../backends/native.js";
@@ -6,6 +6,7 @@ import { type CommandContext, intInRange, positiveInt, UsageError } from "../cli
 import type { Progress } from "../progress.js";
 import { fmtRate, requirePaths, stepProgress, writeCurves } from "./train-common.js";
 import { chatTemplateRenderer, prepareSuites } from "../runner/prepare.js";
+import { resolveModelSpec } from "../shipped-models.js";
 import { PAPER_SAMPLING, runEval } from "../runner/runner.js";
 import { nativeStatus } from "../../native/ts/native.js";
 import { GrpoDataError } from "../../trainer/grpo/data.js";
@@ -72,6 +73,7 @@ function evaluator(flags: GrpoFlags, recipe: Recipe): GrpoHooks["evaluate"] {
 
 async function runGrpoCommand(flags: GrpoFlags, ctx: CommandContext): Promise<number> {
   const err = ctx.err as NodeJS.WritableStream & { isTTY?: boolean };
+  if (flags.model !== undefined) flags.model = resolveModelSpec(flags.model); // a shipped model's short name
   requirePaths([
     ["--model", flags.model],
     ["--data", flags.data],

@@ -1,5 +1,6 @@
 // `openrs-eval train sft|plot`: supervised fine-tuning on prompt/completion pairs and training-curve plots, thin CLI
 // over trainer/sft and trainer/plot (registered by src/cli.ts).
+import { resolveModelSpec } from "../shipped-models.js";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Command, Option } from "commander";
@@ -29,6 +30,7 @@ interface SftFlags {
   maxSteps?: number;
   schedule: ScheduleName;
   warmupRatio: number;
+  warmupSteps?: number;
   minLrRate: number;
   weightDecay: number;
   maxGradNorm: number;
@@ -80,6 +82,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .option("--max-steps <n>", "stop after this many steps (the schedule's length too)", positiveInt("--max-steps"))
     .addOption(new Option("--schedule <name>", "learning-rate schedule").choices(SCHEDULES).default("cosine_with_min_lr"))
     .option("--warmup-ratio <x>", "warmup as a share of the steps", numberInRange("--warmup-ratio", 0, 1), 0.05)
+    .option("--warmup-steps <n>", "warmup in steps (wins over --warmup-ratio)", positiveInt("--warmup-steps"))
     .option("--min-lr-rate <x>", "cosine_with_min_lr: final lr as a share of --lr", numberInRange("--min-lr-rate", 0, 1), 0.1)
     .option("--weight-decay <x>", "AdamW decoupled weight decay (not on biases and norms)", numberInRange("--weight-decay", 0, 1), 0)
     .option("--max-grad-norm <x>", "global gradient-norm clipping (0 = none)", numberInRange("--max-grad-norm", 0, Number.MAX_VALUE), 1)
@@ -92,6 +95,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .option("-q, --quiet", "no progress on stderr")
     .action(async (flags: SftFlags) => {
       const err = ctx.err as NodeJS.WritableStream & { isTTY?: boolean };
+      if (flags.model !== undefined) flags.model = resolveModelSpec(flags.model); // a shipped model's short name
       requirePaths([
         ["--model", flags.model],
         ["--data", flags.data],
@@ -118,6 +122,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           maxSteps: flags.maxSteps,
           schedule: flags.schedule,
           warmupRatio: flags.warmupRatio,
+          ...(flags.warmupSteps !== undefined ? { warmupSteps: flags.warmupSteps } : {}),
           minLrRate: flags.minLrRate,
           weightDecay: flags.weightDecay,
           maxGradNorm: flags.maxGradNorm > 0 ? flags.maxGradNorm : null,

@@ -1,5 +1,5 @@
 // `openrs-eval model tiny|info|generate` end to end on a tiny checkpoint, with usage errors as one line and exit 2.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli-common.js";
 import { registerModel } from "../../src/commands/model.js";
 import { nativeStatus } from "../../native/ts/native.js";
+import { readSafetensors } from "../../native/ts/safetensors.js";
+import { loadTokenizer } from "../../native/ts/tokenizer.js";
 
 const status = nativeStatus();
 const root = mkdtempSync(join(tmpdir(), "openrs-model-cli-"));
@@ -41,6 +43,23 @@ describe("model tiny", () => {
     const r = await run(args);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(err);
+  });
+});
+
+describe("model tiny training options", () => {
+  it("--think opens the assistant turn with <think>, --embed-scale bounds the embeddings, --max-positions sets the context", async () => {
+    const dir = join(root, "think");
+    const r = await run(["model", "tiny", "--arch", "qwen2", "--out", dir, "--dtype", "f32", "--think", "--embed-scale", "0.02", "--max-positions", "512", "--tied"]);
+    expect(r.code).toBe(0);
+    const tok = loadTokenizer(dir);
+    expect(tok.renderChat([{ role: "user", content: "1 + 1" }])).toBe("<|im_start|>user\n1 + 1<|im_end|>\n<|im_start|>assistant\n<think>\n");
+    const cfg = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    expect(cfg.max_position_embeddings).toBe(512);
+    const emb = readSafetensors(join(dir, "model.safetensors")).get("model.embed_tokens.weight") as { data: Float64Array };
+    expect(Math.max(...Array.from(emb.data, Math.abs))).toBeLessThanOrEqual(0.02);
+    const plain = join(root, "plain");
+    await run(["model", "tiny", "--arch", "qwen2", "--out", plain]);
+    expect(loadTokenizer(plain).renderChat([{ role: "user", content: "x" }]).endsWith("<|im_start|>assistant\n")).toBe(true);
   });
 });
 

@@ -159,7 +159,11 @@ describe.skipIf(!st.available)(`native trainer${st.available ? "" : ` (skipped: 
       });
       const saved = readSafetensors(join(out, "model.safetensors"));
       expect(saved.has("lm_head.weight")).toBe(false); // tied
+      expect(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).torch_dtype).toBe("float32");
       await eng.saveCheckpoint(out, { dtype: "bf16" });
+      // config.json names the dtype written (the source's other fields unchanged)
+      const cfg = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+      expect(cfg).toEqual({ ...JSON.parse(readFileSync(join(dir, "config.json"), "utf8")), torch_dtype: "bfloat16" });
       const bf = readSafetensors(join(out, "model.safetensors"));
       const w = eng.trainer.tensor("model.layers.0.mlp.up_proj.weight");
       const got = (bf.get("model.layers.0.mlp.up_proj.weight") as { dtype: string; data: Float64Array }).data;

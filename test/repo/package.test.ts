@@ -14,7 +14,7 @@ describe.skipIf(!built)("npm pack --dry-run (needs `npm run build`, which npm te
   const files: string[] = built ? (JSON.parse(out)[0].files as { path: string }[]).map((f) => f.path) : [];
 
   it("lists the library, the CLI and the engine sources", () => {
-    for (const f of ["dist/grading/index.js", "dist/grading/worker.js", "dist/src/cli.js", "bin/openrs-eval.js", "native/CMakeLists.txt", "native/include/openrs.h", "benchmarks/data/arith-test-v1.jsonl"]) {
+    for (const f of ["dist/grading/index.js", "dist/grading/worker.js", "dist/src/cli.js", "bin/openrs-eval.js", "native/CMakeLists.txt", "native/include/openrs.h", "benchmarks/data/arith-test-v1.jsonl", "models/openrs-tiny/model.safetensors", "models/openrs-tiny-sft/README.md"]) {
       expect(files).toContain(f);
     }
   });

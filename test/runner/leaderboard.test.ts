@@ -106,6 +106,28 @@ describe("reading run.json", () => {
   });
 });
 
+describe("suites beyond the reference table", () => {
+  it("a local run's other suite (arith) becomes a column after the paper's five, blank for the paper's rows", () => {
+    const runs = join(root, "runs-extra");
+    const dir = writeRun("2026-01-01-tiny", "openrs-tiny", ["arith"], 0.5);
+    mkdirSync(runs, { recursive: true });
+    mkdirSync(join(runs, "2026-01-01-tiny"));
+    writeFileSync(join(runs, "2026-01-01-tiny", "run.json"), readFileSync(join(dir, "run.json")));
+    rmSync(dir, { recursive: true });
+    const lb = buildLeaderboard(defaultReferenceFile(), runs);
+    expect(lb.suites).toEqual([...PAPER, "arith"]);
+    const tiny = lb.rows.find((r) => r.model === "openrs-tiny")!;
+    const m = (JSON.parse(readFileSync(join(runs, "2026-01-01-tiny", "run.json"), "utf8")) as RunManifest).metrics!.suites.arith;
+    expect(tiny.scores.arith.value).toBeCloseTo(m.scores[m.primary] * 100, 10);
+    expect(tiny.scores.arith.ci).not.toBeNull();
+    expect(tiny.avg.value).toBeNull();
+    expect(lb.rows[0].scores.arith).toEqual({ value: null, ci: null });
+    const md = leaderboardMarkdown(lb);
+    expect(md).toContain("| OlympiadBench | Arith | Avg |");
+    expect(md).toMatch(/\| openrs-tiny \| local \[\d\] \(backend openai\) \| 4 \| - \| - \| - \| - \| - \| \d+\.\d \[/);
+  });
+});
+
 describe("rendering", () => {
   const lb = buildLeaderboard(defaultReferenceFile(), join(root, "runs"));
 
@@ -122,7 +144,7 @@ describe("rendering", () => {
     expect(md).toContain("| Open-RS3 (50 steps) | paper [3] | 1 | 46.7 | 84.4 | 72.5 | 26.8 | 51.3 | 56.3 |");
     const mine = tableRows.find((l) => l.startsWith("| my/Open-RS-repro"))!;
     expect(mine).toMatch(/^\| my\/Open-RS-repro \| local \[4\] \(backend openai\) \| 4 \| \d+\.\d \[\d+\.\d, \d+\.\d\] \|/);
-    expect(md).toContain("[4] local run 2026-01-01-full");
+    expect(md).toContain("[4] measured here: local run 2026-01-01-full");
   });
 
   it("html: one self-contained page with an inline SVG plot and the table", () => {

@@ -40,6 +40,21 @@ describe("training block", () => {
     expect(loadRecipe("openrs-exp3").maxCompletionLength).toBe(3584);
   });
 
+  it("the tiny-arith recipes keep the paper's GRPO settings except the declared deviations", () => {
+    const paper = parseTrainingConfig({});
+    const deviations = { learningRate: 2e-5, lrSchedulerType: "constant", warmupRatio: 0, minLrRate: null, maxSteps: 100, maxPromptLength: 256, gradientAccumulationSteps: 8 };
+    for (const name of ["tiny-arith-exp2", "tiny-arith-exp3"]) {
+      const r = loadRecipe(name);
+      expect({ ...r.training, ...deviations }).toEqual({ ...paper, ...deviations });
+      expect(r.training).toMatchObject(deviations);
+      expect(r.systemPrompt).toBeNull();
+      expect(r.maxCompletionLength).toBe(128);
+    }
+    expect(loadRecipe("tiny-arith-exp2").rewardFuncs).toEqual(["accuracy", "format"]);
+    expect(loadRecipe("tiny-arith-exp3").rewardFuncs).toEqual(["format", "cosine"]);
+    expect(loadRecipe("tiny-arith-exp3").rewardOptions.cosine).toMatchObject({ mode: "openrs", maxLen: 128 });
+  });
+
   it("defaults are the paper's (open-rs grpo.yaml + TRL at the pin)", () => {
     const t = parseRecipe(base).training;
     expect(t).toMatchObject({

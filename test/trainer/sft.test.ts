@@ -132,6 +132,19 @@ describe("SFT loop (reference engine)", () => {
     expect(-after.logprobs[0].reduce((a, b) => a + b, 0) / 2).toBeLessThan(0.1);
   });
 
+  it("--warmup-steps wins over the ratio, so a shorter run repeats a longer run's first steps exactly", async () => {
+    const f = dataFile("warm.jsonl", [pair("2+2=", "4"), pair("3*3=", "9")]);
+    const lrs = async (name: string, o: Partial<SftOptions>) => {
+      const out = join(tmp, name);
+      await runSft(await ReferenceEngine.load(model), { ...base(out, f), schedule: "constant_with_warmup", epochs: 8, ...o });
+      return readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    };
+    const long = await lrs("warm-long", { warmupRatio: 0.5 }); // 8 steps, ceil(4) warmup steps
+    const short = await lrs("warm-short", { maxSteps: 5, warmupSteps: 4 });
+    expect(short.map((m) => m.lr)).toEqual([0, 0.25, 0.5, 0.75, 1].map((x) => x * 3e-2));
+    expect(short).toEqual(long.slice(0, 5).map((m, i) => ({ ...m, elapsed_s: short[i].elapsed_s, tokens_per_s: short[i].tokens_per_s })));
+  });
+
   it("a NaN stops at step 1 naming the tensor; no checkpoint is written", async () => {
     const bad = join(tmp, "nan-model");
     writeTinyModel(bad, { arch: "qwen2", hidden: 32, layers: 2, heads: 4, kvHeads: 2, ffn: 64, seed: 5 });

@@ -34,6 +34,8 @@ export interface SftOptions {
   maxSteps?: number;
   schedule: ScheduleName;
   warmupRatio: number;
+  /** Warmup in steps; wins over warmupRatio when > 0 (so a shorter run can repeat a longer run's first steps exactly). */
+  warmupSteps?: number;
   /** cosine_with_min_lr's floor as a share of lr. */
   minLrRate: number;
   weightDecay: number;
@@ -107,6 +109,7 @@ export async function runSft(engine: TrainEngine, o: SftOptions, hooks: SftHooks
     lr: o.lr,
     totalSteps,
     warmupRatio: o.warmupRatio,
+    ...(o.warmupSteps ? { warmupSteps: o.warmupSteps } : {}),
     ...(o.schedule === "cosine_with_min_lr" ? { minLrRate: o.minLrRate } : {}),
   });
 

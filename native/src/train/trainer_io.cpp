@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <stdexcept>
 
 #include "trainer.hpp"
@@ -118,10 +119,23 @@ void Trainer::save_checkpoint(const std::string & dir, bool bf16) const {
         for (size_t i = 0; i < p.n; i++)
             if (!std::isfinite(p.w[i])) throw std::runtime_error("weight " + p.name + " is not finite; checkpoint not written");
     write_dir_atomically(dir, [&](const fs::path & tmp) {
-        // config.json, tokenizer and template files come along unchanged; weights are ours.
+        // Tokenizer and template files come along unchanged; config.json too, but with torch_dtype naming the dtype
+        // written (HF loads a checkpoint in that dtype); weights are ours.
         for (const auto & ent : fs::directory_iterator(src_dir)) {
             const std::string n = ent.path().filename().string();
             if (!ent.is_regular_file() || n.find(".safetensors") != std::string::npos) continue;
+            if (n == "config.json") {
+                std::ifstream in(ent.path(), std::ios::binary);
+                std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+                static const std::regex dtype_re("(\"torch_dtype\"\\s*:\\s*)\"[^\"]*\"");
+                text = std::regex_replace(text, dtype_re, std::string("$1\"") + (bf16 ? "bfloat16" : "float32") + "\"");
+                const fs::path out = tmp / n;
+                std::ofstream f(out, std::ios::binary);
+                write_all(f, text.data(), text.size(), out);
+                f.close();
+                if (!f) throw std::runtime_error("write failed: " + out.string() + " (disk full?)");
+                continue;
+            }
             fs::copy_file(ent.path(), tmp / n);
         }
         std::string hdr = "{\"__metadata__\":{\"format\":\"pt\"}";
