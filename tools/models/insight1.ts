@@ -10,7 +10,7 @@ import type { RunManifest } from "../../src/runner/run-dir.js";
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf("--json");
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : null;
-const runs = args.filter((_, i) => i !== jsonAt && i !== jsonAt + 1);
+const runs = jsonAt < 0 ? args : args.filter((_, i) => i !== jsonAt && i !== jsonAt + 1);
 if (runs.length === 0) {
   console.error("usage: tsx tools/models/insight1.ts RUN_DIR [RUN_DIR ...] [--json FILE]");
   process.exit(2);
