@@ -30,8 +30,8 @@ interface GenerateFlags {
   threads?: number;
 }
 
-async function openModel(name: string, err: NodeJS.WritableStream, threads?: number): Promise<NativeModel> {
-  const dir = resolveModelSpec(name);
+/** Opens `dir`, already resolved from a shipped model's short name by the caller (resolveModelSpec). */
+async function openModel(dir: string, err: NodeJS.WritableStream, threads?: number): Promise<NativeModel> {
   if (!existsSync(dir)) throw new UsageError(`model directory ${dir} does not exist`);
   await ensureNativeEngine(err);
   try {
@@ -75,7 +75,7 @@ export function registerModel(program: Command, ctx: CommandContext): void {
     .command("info <dir>")
     .description("Load a checkpoint with the native engine and print its shape, dtype and the CPU kernels in use.")
     .action(async (dir: string) => {
-      using m = await openModel(dir, ctx.err, 1);
+      using m = await openModel(resolveModelSpec(dir), ctx.err, 1);
       const t = new Table({ style: { head: [], border: [] } });
       const i = m.info;
       t.push({ arch: i.arch }, { dtype: i.dtype }, { vocab: i.vocab }, { hidden: i.hidden }, { layers: i.layers }, { "heads / kv heads": `${i.heads} / ${i.kvHeads}` }, { "head dim": i.headDim }, { "max positions": i.maxPositions }, { "cpu kernels": simdName() });
@@ -95,12 +95,13 @@ export function registerModel(program: Command, ctx: CommandContext): void {
     .option("--seed <n>", "base seed; sample i uses seed + i (default 1234, as run)", intInRange("--seed", 0, 2 ** 31 - 1), 1234)
     .option("--samples <n>", "samples sharing one prefill", positiveInt("--samples"), 1)
     .option("--threads <n>", "CPU threads (default: all cores)", positiveInt("--threads"))
-    .action(async (dir: string, f: GenerateFlags) => {
+    .action(async (name: string, f: GenerateFlags) => {
+      const dir = resolveModelSpec(name);
       using m = await openModel(dir, ctx.err, f.threads);
       using s = m.session();
       let tok: ReturnType<typeof loadTokenizer>;
       try {
-        tok = loadTokenizer(resolveModelSpec(dir));
+        tok = loadTokenizer(dir);
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
