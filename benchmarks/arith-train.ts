@@ -1,6 +1,7 @@
 // Training rows for the tiny model from the arith generator's training split: SFT pairs whose worked solutions vary in
-// length (so a length-aware reward has something to act on), and GRPO prompts with gold answers. Both use the suite's
-// own prompt template, so what the model trains on is exactly what `--bench arith` asks it.
+// length (so a length-aware reward has something to act on), the column scratchpad the shipped model learned
+// arithmetic from, bare column drills, copy drills, and GRPO prompts with gold answers. Rows about arith problems use
+// the suite's own prompt template, so what the model trains on is exactly what `--bench arith` asks it.
 import { Rng } from "../grading/rng.js";
 import { type ArithProblem, generateTrain } from "./arith-gen.js";
 import { userPrompt } from "./prompt.js";
@@ -42,6 +43,76 @@ export function styledSolution(p: ArithProblem, style: SolutionStyle): string {
   }
 }
 
+/**
+ * The column scratchpad for one operation, least significant digit first: `583 + 887`, then one line per column
+ * (`3+7+0=10`: digits and the carry in), then `= 1470`. Subtraction lines carry the borrow in (`1-4-0=7 b`, ` b` when
+ * the column borrows); multiplication writes one partial product per digit of the multiplier (`3*7+2=23`, then
+ * `= 690` with the place's zeros) and adds the partials in columns. Every line is local arithmetic on digits the
+ * model can see a line or two above, which is what a 3M-parameter model can learn (whole-number sums it could not).
+ */
+export function columnLines(a: number, op: "+" | "-" | "*", b: number): string[] {
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || (op === "-" && b > a)) {
+    throw new Error(`column scratchpad: ${a} ${op} ${b} is not a non-negative integer operation`);
+  }
+  const lines = [`${a} ${op} ${b}`];
+  if (op === "*") {
+    const partials: number[] = [];
+    const bd = digitsLow(b);
+    bd.forEach((d, place) => {
+      const ad = digitsLow(a);
+      let carry = 0;
+      ad.forEach((x) => {
+        const v = x * d + carry;
+        lines.push(`${x}*${d}+${carry}=${v}`);
+        carry = Math.floor(v / 10);
+      });
+      const partial = a * d * 10 ** place;
+      lines.push(`= ${partial}`);
+      partials.push(partial);
+    });
+    let acc = partials[0];
+    for (const p of partials.slice(1)) {
+      lines.push(...columnLines(acc, "+", p));
+      acc += p;
+    }
+    return lines;
+  }
+  const n = Math.max(String(a).length, String(b).length);
+  const ad = digitsLow(a, n);
+  const bd = digitsLow(b, n);
+  let carry = 0;
+  for (let i = 0; i < n; i++) {
+    if (op === "+") {
+      const v = ad[i] + bd[i] + carry;
+      lines.push(`${ad[i]}+${bd[i]}+${carry}=${v}`);
+      carry = v >= 10 ? 1 : 0;
+    } else {
+      let v = ad[i] - bd[i] - carry;
+      const borrow = v < 0;
+      if (borrow) v += 10;
+      lines.push(`${ad[i]}-${bd[i]}-${carry}=${v}${borrow ? " b" : ""}`);
+      carry = borrow ? 1 : 0;
+    }
+  }
+  lines.push(`= ${op === "+" ? a + b : a - b}`);
+  return lines;
+}
+
+/** Decimal digits, least significant first, zero-padded to `width`. */
+function digitsLow(x: number, width = String(x).length): number[] {
+  return String(x).padStart(width, "0").split("").reverse().map(Number);
+}
+
+/** The column-scratchpad completion: each step of the problem worked in columns (columnLines), `</think>`, the box. */
+export function columnSolution(p: ArithProblem): string {
+  const lines = solutionSteps(p).flatMap((step) => {
+    const m = /^(\d+) ([-+*]) (\d+) = (\d+)$/.exec(step);
+    if (!m) throw new Error(`arith step "${step}" is not "a op b = c"`);
+    return columnLines(Number(m[1]), m[2] as "+" | "-" | "*", Number(m[3]));
+  });
+  return `${lines.join("\n")}\n</think>\n\\boxed{${p.answer}}`;
+}
+
 /** The user turn for a problem: the suite's prompt template around the question. */
 export function arithUserPrompt(p: ArithProblem): string {
   return userPrompt(p.question, ARITH_PROMPT_TEMPLATE);
@@ -56,6 +127,41 @@ export interface SftRow {
 export function arithSftRows(seed: number, count: number): SftRow[] {
   const styleRng = new Rng(seed ^ 0x5f3759df);
   return generateTrain(seed, count).map((p) => ({ prompt: arithUserPrompt(p), completion: styledSolution(p, styleRng.pick(SOLUTION_STYLES)) }));
+}
+
+/** `count` SFT pairs from training-split seed `seed`, every one worked in the column scratchpad (columnSolution). */
+export function arithColumnRows(seed: number, count: number): SftRow[] {
+  return generateTrain(seed, count).map((p) => ({ prompt: arithUserPrompt(p), completion: columnSolution(p) }));
+}
+
+/**
+ * `count` bare column drills: the prompt is the operation alone (`1470 - 204`), the completion its column scratchpad,
+ * `</think>` and the box. Operands span what the word problems' steps meet: sums of up to 1998 + 999, differences of
+ * up to 2997, products of 10..40 by 10..40 (45 / 45 / 10 %).
+ */
+export function arithColumnDrillRows(seed: number, count: number): SftRow[] {
+  const r = new Rng(seed);
+  return Array.from({ length: count }, () => {
+    const u = r.float();
+    let a: number;
+    let b: number;
+    let op: "+" | "-" | "*";
+    if (u < 0.45) {
+      op = "+";
+      a = r.int(10, 1998);
+      b = r.int(10, 999);
+    } else if (u < 0.9) {
+      op = "-";
+      a = r.int(20, 2997);
+      b = r.int(10, Math.min(999, a - 1));
+    } else {
+      op = "*";
+      a = r.int(10, 40);
+      b = r.int(10, 40);
+    }
+    const answer = op === "+" ? a + b : op === "-" ? a - b : a * b;
+    return { prompt: `${a} ${op} ${b}`, completion: `${columnLines(a, op, b).join("\n")}\n</think>\n\\boxed{${answer}}` };
+  });
 }
 
 /**

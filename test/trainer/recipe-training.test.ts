@@ -48,11 +48,11 @@ describe("training block", () => {
       expect({ ...r.training, ...deviations }).toEqual({ ...paper, ...deviations });
       expect(r.training).toMatchObject(deviations);
       expect(r.systemPrompt).toBeNull();
-      expect(r.maxCompletionLength).toBe(128);
+      expect(r.maxCompletionLength).toBe(256);
     }
     expect(loadRecipe("tiny-arith-exp2").rewardFuncs).toEqual(["accuracy", "format"]);
     expect(loadRecipe("tiny-arith-exp3").rewardFuncs).toEqual(["format", "cosine"]);
-    expect(loadRecipe("tiny-arith-exp3").rewardOptions.cosine).toMatchObject({ mode: "openrs", maxLen: 128 });
+    expect(loadRecipe("tiny-arith-exp3").rewardOptions.cosine).toMatchObject({ mode: "openrs", maxLen: 256 });
   });
 
   it("defaults are the paper's (open-rs grpo.yaml + TRL at the pin)", () => {
