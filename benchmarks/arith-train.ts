@@ -18,11 +18,16 @@ export function solutionSteps(p: ArithProblem): string[] {
   return p.solution.slice(0, end).split("\n");
 }
 
-/** The inverse check of the last step: `c - b = a` for `a + b = c`, `c + b = a` for `a - b = c`, `c / b = a` for `a * b = c`. */
-function checkLine(step: string): string {
+/** A step line `a op b = c` split into its parts. */
+function parseStep(step: string): { a: number; op: "+" | "-" | "*"; b: number; c: number } {
   const m = /^(\d+) ([-+*]) (\d+) = (\d+)$/.exec(step);
   if (!m) throw new Error(`arith step "${step}" is not "a op b = c"`);
-  const [, a, op, b, c] = m;
+  return { a: Number(m[1]), op: m[2] as "+" | "-" | "*", b: Number(m[3]), c: Number(m[4]) };
+}
+
+/** The inverse check of the last step: `c - b = a` for `a + b = c`, `c + b = a` for `a - b = c`, `c / b = a` for `a * b = c`. */
+function checkLine(step: string): string {
+  const { a, op, b, c } = parseStep(step);
   const inv = op === "+" ? "-" : op === "-" ? "+" : "/";
   return `Check: ${c} ${inv} ${b} = ${a}`;
 }
@@ -57,9 +62,8 @@ export function columnLines(a: number, op: "+" | "-" | "*", b: number): string[]
   const lines = [`${a} ${op} ${b}`];
   if (op === "*") {
     const partials: number[] = [];
-    const bd = digitsLow(b);
-    bd.forEach((d, place) => {
-      const ad = digitsLow(a);
+    const ad = digitsLow(a);
+    digitsLow(b).forEach((d, place) => {
       let carry = 0;
       ad.forEach((x) => {
         const v = x * d + carry;
@@ -106,9 +110,8 @@ function digitsLow(x: number, width = String(x).length): number[] {
 /** The column-scratchpad completion: each step of the problem worked in columns (columnLines), `</think>`, the box. */
 export function columnSolution(p: ArithProblem): string {
   const lines = solutionSteps(p).flatMap((step) => {
-    const m = /^(\d+) ([-+*]) (\d+) = (\d+)$/.exec(step);
-    if (!m) throw new Error(`arith step "${step}" is not "a op b = c"`);
-    return columnLines(Number(m[1]), m[2] as "+" | "-" | "*", Number(m[3]));
+    const { a, op, b } = parseStep(step);
+    return columnLines(a, op, b);
   });
   return `${lines.join("\n")}\n</think>\n\\boxed{${p.answer}}`;
 }

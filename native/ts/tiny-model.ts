@@ -42,14 +42,13 @@ export interface TinyModelOptions {
 /** Special tokens after the 256 byte tokens. */
 export const TINY_SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] as const;
 export const TINY_EOS = 258; // <|im_end|>
-export const TINY_CHAT_TEMPLATE =
+/** ChatML over the tiny tokenizer; the assistant turn of the generation prompt opens with `opening`. */
+const chatMl = (opening: string) =>
   "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}" +
-  "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
-
+  `{% if add_generation_prompt %}<|im_start|>assistant\n${opening}{% endif %}`;
+export const TINY_CHAT_TEMPLATE = chatMl("");
 /** TINY_CHAT_TEMPLATE whose assistant turn opens a reasoning block, like DeepSeek-R1-Distill's generation prompt. */
-export const TINY_THINK_CHAT_TEMPLATE =
-  "{% for message in messages %}<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>\n{% endfor %}" +
-  "{% if add_generation_prompt %}<|im_start|>assistant\n<think>\n{% endif %}";
+export const TINY_THINK_CHAT_TEMPLATE = chatMl("<think>\n");
 
 /** mulberry32 (the project's one seeded PRNG, shared with the fuzzer): small, identical on every platform. */
 export const rngFrom = mulberry32;

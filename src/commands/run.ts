@@ -168,7 +168,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
     err.write(`openrs-eval: ${notApplicable.map((n) => `--${n}`).join(", ")} ignored: a replay samples nothing (recorded in run.json as not applicable)\n`);
   }
   ensureDir(outDir, "--out"); // fail now, not after loading a model
-  if (kind === "native" && existsSync(model) && statSync(model).isDirectory()) {
+  if (kind === "native" && statSync(model).isDirectory()) { // it exists: checked above
     await (await import("../native-build.js")).ensureNativeEngine(err);
   }
   let backend: Backend | null = null;
