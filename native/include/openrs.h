@@ -18,6 +18,9 @@ typedef struct openrs_model_params {
                           when a CUDA build finds no device); 2 CUDA or fail */
     int32_t kv_bf16;   /* CPU engine: 1 stores the KV cache as bf16 (half the memory and attention traffic;
                           K/V rounded to bf16), 0 f32 (default, exact); the CUDA engine keeps f32 */
+    int32_t act_bf16;  /* CPU engine: 1 rounds every matmul input to bf16 (as bf16 frameworks such as vLLM and
+                          llama.cpp feed their matmuls); with bf16 weights on AVX512-BF16 CPUs the products then run
+                          as bf16 dot products (faster prefill and batched decode); 0 f32 (default, exact) */
 } openrs_model_params;
 
 typedef struct openrs_model_info {
@@ -25,6 +28,7 @@ typedef struct openrs_model_info {
     int32_t dtype;   /* 0 f32, 1 f16, 2 bf16: the stored weight dtype */
     int32_t on_cuda; /* 1 when the model runs on the CUDA engine */
     int32_t kv_bf16; /* 1 when KV caches are bf16 */
+    int32_t act_bf16; /* 1 when matmul inputs are rounded to bf16 */
     char arch[48];
     int64_t kv_bytes_per_pos; /* KV-cache bytes one cached position of one sequence costs (all layers, K and V) */
 } openrs_model_info;

@@ -13,6 +13,11 @@ const char * openrs_cpu_kernels(void);                            /* the best pa
 int32_t openrs_set_kernels(const char * name);
 void openrs_force_scalar(int32_t on);                             /* tests: scalar on, or back to the path chosen at load */
 const char * openrs_threads_policy(void);                         /* how worker threads wait between ops */
+/* Tests and benches: the engine's matmul on the kernel path in use, y[t * n + o] = dot(x[t], w[o]) (+ bias[o]) for
+ * t < T, o < N; w is [N][K] stored as wdtype (0 f32, 1 f16, 2 bf16); act_bf16 rounds x to bf16 first. 0, or -1 on
+ * bad arguments. */
+int32_t openrs_probe_matmul(float * y, const float * x, int32_t T, int32_t K, const void * w, int32_t wdtype, int32_t N,
+                            const float * bias, int32_t act_bf16, int32_t n_threads);
 #ifdef __cplusplus
 }
 #endif

@@ -97,6 +97,7 @@ openrs_model_params openrs_model_default_params(void) {
     p.n_threads = 0;
     p.use_cuda = 0;
     p.kv_bf16 = 0;
+    p.act_bf16 = 0;
     return p;
 }
 
@@ -121,7 +122,7 @@ openrs_model * openrs_model_load(const char * dir, openrs_model_params params, c
         try {
             if (!dir) e = "model directory is NULL";
             else if (!model_load(h->e.model, dir, e) && e.empty()) e = "model load failed";
-            if (e.empty()) h->e.backend = open_backend(h->e.model, params.use_cuda, h->e.n_threads, params.kv_bf16 != 0, e);
+            if (e.empty()) h->e.backend = open_backend(h->e.model, params.use_cuda, h->e.n_threads, params.kv_bf16 != 0, params.act_bf16 != 0, e);
         } catch (const std::exception & ex) {
             e = std::string("model load failed: ") + ex.what();
         }
@@ -150,6 +151,7 @@ void openrs_model_get_info(const openrs_model * model, openrs_model_info * out) 
     out->dtype = (int32_t)model->e.model.dtype;
     out->on_cuda = b.on_cuda() ? 1 : 0;
     out->kv_bf16 = b.kv_bf16() ? 1 : 0;
+    out->act_bf16 = b.act_bf16() ? 1 : 0;
     std::strncpy(out->arch, c.arch.c_str(), sizeof out->arch - 1);
     out->kv_bytes_per_pos = (int64_t)b.kv_bytes_per_pos();
 }

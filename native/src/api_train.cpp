@@ -97,7 +97,7 @@ openrs_trainer * openrs_trainer_new(const char * dir, openrs_trainer_params para
         try {
             if (!dir) e = "checkpoint directory is NULL";
             else if (!model_load(en.model, dir, e) && e.empty()) e = "model load failed";
-            if (e.empty()) en.backend = open_backend(en.model, 0, en.n_threads, false, e);
+            if (e.empty()) en.backend = open_backend(en.model, 0, en.n_threads, false, false, e);
             if (e.empty()) {
                 t->tr.reset(new Trainer(en, params.recompute != 0));
                 t->tr->src_dir = dir;

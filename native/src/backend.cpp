@@ -15,7 +15,7 @@ std::unique_ptr<Backend> cuda_backend(const Model &, std::string & why) {
 }
 #endif
 
-std::unique_ptr<Backend> open_backend(const Model & m, int use_cuda, int n_threads, bool kv_bf16, std::string & err) {
+std::unique_ptr<Backend> open_backend(const Model & m, int use_cuda, int n_threads, bool kv_bf16, bool act_bf16, std::string & err) {
     if (use_cuda) {
         std::string why;
         std::unique_ptr<Backend> b = cuda_backend(m, why);
@@ -26,7 +26,7 @@ std::unique_ptr<Backend> open_backend(const Model & m, int use_cuda, int n_threa
         }
         if (kCudaBuilt) std::fprintf(stderr, "openrs: CUDA unavailable (%s); using the CPU engine\n", why.c_str());
     }
-    return cpu_backend(m, n_threads, kv_bf16);
+    return cpu_backend(m, n_threads, kv_bf16, act_bf16);
 }
 
 } // namespace openrs

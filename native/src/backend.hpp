@@ -38,6 +38,7 @@ class Backend {
     virtual ~Backend() = default;
     virtual bool on_cuda() const = 0;
     virtual bool kv_bf16() const = 0;
+    virtual bool act_bf16() const { return false; } // matmul inputs rounded to bf16 (CPU engine only)
     // Bytes one cached position of one sequence costs (all layers, K and V).
     virtual size_t kv_bytes_per_pos() const = 0;
     // An empty cache with room for cap positions; throws std::bad_alloc when the memory is not there.
@@ -55,12 +56,12 @@ class Backend {
     virtual void run(const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits) = 0;
 };
 
-std::unique_ptr<Backend> cpu_backend(const Model & m, int n_threads, bool kv_bf16);
+std::unique_ptr<Backend> cpu_backend(const Model & m, int n_threads, bool kv_bf16, bool act_bf16 = false);
 // nullptr with the reason when this build has no CUDA engine, no device works, or the weights cannot be uploaded.
 std::unique_ptr<Backend> cuda_backend(const Model & m, std::string & why);
 
 // use_cuda as in openrs_model_params: 0 CPU; 1 CUDA when it works, else CPU with a notice on stderr; 2 CUDA or fail
 // (nullptr with the reason in err).
-std::unique_ptr<Backend> open_backend(const Model & m, int use_cuda, int n_threads, bool kv_bf16, std::string & err);
+std::unique_ptr<Backend> open_backend(const Model & m, int use_cuda, int n_threads, bool kv_bf16, bool act_bf16, std::string & err);
 
 } // namespace openrs

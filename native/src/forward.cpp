@@ -13,7 +13,8 @@
 
 namespace openrs {
 
-void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits) {
+void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits,
+                 bool act_bf16) {
     const Config & c = m.cfg;
     const int T = (int)rows.size(), d = c.n_embd, hd = c.head_dim, nh = c.n_head, nkv = c.n_head_kv;
     const int qd = nh * hd, kvd = nkv * hd;
@@ -46,9 +47,9 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
     for (int l = 0; l < c.n_layer; l++) {
         const Layer & L = m.layers[l];
         parallel_for(T, par_rows ? nt : 1, [&](int t) { rmsnorm(&xn[(size_t)t * d], &x[(size_t)t * d], L.attn_norm.data(), 1, d, c.norm_eps); });
-        matmul(q.data(), qd, xn.data(), T, d, L.wq.data, L.wq.dtype, qd, c.qkv_bias ? L.bq.data() : nullptr, nt);
-        matmul(k.data(), kvd, xn.data(), T, d, L.wk.data, L.wk.dtype, kvd, c.qkv_bias ? L.bk.data() : nullptr, nt);
-        matmul(v.data(), kvd, xn.data(), T, d, L.wv.data, L.wv.dtype, kvd, c.qkv_bias ? L.bv.data() : nullptr, nt);
+        matmul(q.data(), qd, xn.data(), T, d, L.wq.data, L.wq.dtype, qd, c.qkv_bias ? L.bq.data() : nullptr, nt, act_bf16);
+        matmul(k.data(), kvd, xn.data(), T, d, L.wk.data, L.wk.dtype, kvd, c.qkv_bias ? L.bk.data() : nullptr, nt, act_bf16);
+        matmul(v.data(), kvd, xn.data(), T, d, L.wv.data, L.wv.dtype, kvd, c.qkv_bias ? L.bv.data() : nullptr, nt, act_bf16);
         parallel_for(T, par_rows ? nt : 1, [&](int t) {
             const float * cs = &rc[(size_t)t * hd / 2];
             const float * sn = &rs[(size_t)t * hd / 2];
@@ -69,26 +70,26 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
             const KVView kv = static_cast<const CpuKV &>(*rows[t].kv).view(c, l, hk);
             attend(&att[(size_t)t * qd + (size_t)hk * G * hd], &q[(size_t)t * qd + (size_t)hk * G * hd], G, hd, kv, hd, rows[t].pos + 1, scale);
         });
-        matmul(tmp.data(), d, att.data(), T, qd, L.wo.data, L.wo.dtype, d, nullptr, nt);
+        matmul(tmp.data(), d, att.data(), T, qd, L.wo.data, L.wo.dtype, d, nullptr, nt, act_bf16);
         parallel_for(T, par_rows ? nt : 1, [&](int t) {
             for (int i = 0; i < d; i++) x[(size_t)t * d + i] += tmp[(size_t)t * d + i];
             rmsnorm(&xn[(size_t)t * d], &x[(size_t)t * d], L.ffn_norm.data(), 1, d, c.norm_eps);
         });
-        matmul(g.data(), c.n_ff, xn.data(), T, d, L.wg.data, L.wg.dtype, c.n_ff, nullptr, nt);
-        matmul(u.data(), c.n_ff, xn.data(), T, d, L.wu.data, L.wu.dtype, c.n_ff, nullptr, nt);
+        matmul(g.data(), c.n_ff, xn.data(), T, d, L.wg.data, L.wg.dtype, c.n_ff, nullptr, nt, act_bf16);
+        matmul(u.data(), c.n_ff, xn.data(), T, d, L.wu.data, L.wu.dtype, c.n_ff, nullptr, nt, act_bf16);
         const int64_t nff = (int64_t)T * c.n_ff;
         const int nsw = nt > 1 && nff >= 65536 ? nt * 4 : 1;
         parallel_for(nsw, nt, [&](int j) { // SwiGLU
             for (int64_t i = nff * j / nsw, e = nff * (j + 1) / nsw; i < e; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
         });
-        matmul(tmp.data(), d, g.data(), T, c.n_ff, L.wd.data, L.wd.dtype, d, nullptr, nt);
+        matmul(tmp.data(), d, g.data(), T, c.n_ff, L.wd.data, L.wd.dtype, d, nullptr, nt, act_bf16);
         for (size_t i = 0; i < (size_t)T * d; i++) x[i] += tmp[i];
     }
     if (want.empty()) return;
     std::vector<float> xs((size_t)want.size() * d);
     for (size_t i = 0; i < want.size(); i++) std::memcpy(&xs[i * d], &x[(size_t)want[i] * d], d * sizeof(float));
     rmsnorm(xs.data(), xs.data(), m.final_norm.data(), (int)want.size(), d, c.norm_eps);
-    matmul(logits, c.n_vocab, xs.data(), (int)want.size(), d, m.lm_head.data, m.lm_head.dtype, c.n_vocab, nullptr, nt);
+    matmul(logits, c.n_vocab, xs.data(), (int)want.size(), d, m.lm_head.data, m.lm_head.dtype, c.n_vocab, nullptr, nt, act_bf16);
 }
 
 } // namespace openrs

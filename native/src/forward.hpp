@@ -10,6 +10,8 @@ namespace openrs {
 
 // Runs rows (whose caches are CpuKV) through the model on nt threads, writes each row's K/V into its cache, and
 // fills logits[i * n_vocab ..] for each row index in want. Does not touch the caches' len (Backend::forward does).
-void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits);
+// act_bf16: every matmul input rounded to bf16 (see matmul()).
+void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, const std::vector<int> & want, float * logits,
+                 bool act_bf16 = false);
 
 } // namespace openrs

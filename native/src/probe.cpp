@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../include/openrs_probe.h"
+#include "kernels/matmul.hpp"
 #include "kernels/simd.hpp"
 #include "threads.hpp"
 
@@ -85,3 +86,11 @@ extern "C" const char * openrs_cpu_kernels(void) { return openrs::kernels_name(o
 extern "C" int32_t openrs_set_kernels(const char * name) { return openrs::set_kernels(name); }
 
 extern "C" const char * openrs_threads_policy(void) { return openrs::threads_policy(); }
+
+extern "C" int32_t openrs_probe_matmul(float * y, const float * x, int32_t T, int32_t K, const void * w, int32_t wdtype, int32_t N,
+                                       const float * bias, int32_t act_bf16, int32_t n_threads) {
+    if (!y || !x || !w || T < 1 || K < 1 || N < 1 || wdtype < 0 || wdtype > 2 || n_threads < 1) return -1;
+    const openrs::DType dt[] = {openrs::DType::F32, openrs::DType::F16, openrs::DType::BF16};
+    openrs::matmul(y, N, x, T, K, w, dt[wdtype], N, bias, n_threads, act_bf16 != 0);
+    return 0;
+}

@@ -29,6 +29,7 @@ int main(void) {
     FIELD(openrs_model_params, n_threads);
     FIELD(openrs_model_params, use_cuda);
     FIELD(openrs_model_params, kv_bf16);
+    FIELD(openrs_model_params, act_bf16);
     END();
 
     BEGIN(openrs_model_info, 0);
@@ -42,6 +43,7 @@ int main(void) {
     FIELD(openrs_model_info, dtype);
     FIELD(openrs_model_info, on_cuda);
     FIELD(openrs_model_info, kv_bf16);
+    FIELD(openrs_model_info, act_bf16);
     FIELD(openrs_model_info, arch);
     FIELD(openrs_model_info, kv_bytes_per_pos);
     END();

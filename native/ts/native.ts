@@ -65,7 +65,7 @@ function declareStructs(): Structs {
   if (structs) return structs;
   koffi.opaque("openrs_model");
   koffi.opaque("openrs_session");
-  const ModelParams = koffi.struct("openrs_model_params", { n_threads: "int32_t", use_cuda: "int32_t", kv_bf16: "int32_t" });
+  const ModelParams = koffi.struct("openrs_model_params", { n_threads: "int32_t", use_cuda: "int32_t", kv_bf16: "int32_t", act_bf16: "int32_t" });
   const ModelInfo = koffi.struct("openrs_model_info", {
     n_vocab: "int32_t",
     n_embd: "int32_t",
@@ -77,6 +77,7 @@ function declareStructs(): Structs {
     dtype: "int32_t",
     on_cuda: "int32_t",
     kv_bf16: "int32_t",
+    act_bf16: "int32_t",
     arch: koffi.array("char", 48, "String"),
     kv_bytes_per_pos: "int64_t",
   });
@@ -152,6 +153,9 @@ function bind(): Bindings {
       cpuKernels: f("const char *openrs_cpu_kernels(void)"),
       setKernels: f("int32_t openrs_set_kernels(const char *name)"),
       threadsPolicy: f("const char *openrs_threads_policy(void)"),
+      probeMatmul: f(
+        "int32_t openrs_probe_matmul(float *y, const float *x, int32_t T, int32_t K, const void *w, int32_t wdtype, int32_t N, const float *bias, int32_t act_bf16, int32_t n_threads)",
+      ),
     },
   };
   return bound;
@@ -204,6 +208,8 @@ export interface ModelInfo {
   device: "cpu" | "cuda";
   /** KV cache element type (bf16 only on the CPU engine, when asked for). */
   kvCache: "f32" | "bf16";
+  /** Matmul inputs: "f32" (exact) or "bf16" (rounded, as bf16 frameworks run; CPU engine only). */
+  activations: "f32" | "bf16";
   /** KV-cache bytes one cached position of one sequence costs (all layers, K and V), as the engine allocates. */
   kvBytesPerPosition: number;
 }
@@ -224,6 +230,10 @@ export interface NativeModelOptions {
   device?: "auto" | "cuda" | "cpu";
   /** CPU engine KV cache: "f32" (default, exact) or "bf16" (half the memory and attention reads). */
   kvCache?: "f32" | "bf16";
+  /** CPU engine matmul inputs: "f32" (default, exact) or "bf16": every matmul input rounded to bf16, as vLLM and
+   * llama.cpp run bf16 checkpoints; with bf16 weights on AVX512-BF16 CPUs the products then run as bf16 dot products
+   * (faster prefill and batched decode). Logits move by about what the bf16 KV cache moves them. */
+  activations?: "f32" | "bf16";
 }
 
 /** Sampling of one sequence; temperature 0 is greedy. Filters apply as top_k, top_p, min_p. */
@@ -307,6 +317,7 @@ export class NativeModel {
       dtype: (["f32", "f16", "bf16"] as const)[Number(raw.dtype)],
       device: Number(raw.on_cuda) ? "cuda" : "cpu",
       kvCache: Number(raw.kv_bf16) ? "bf16" : "f32",
+      activations: Number(raw.act_bf16) ? "bf16" : "f32",
       kvBytesPerPosition: Number(raw.kv_bytes_per_pos),
     };
   }
@@ -320,7 +331,7 @@ export class NativeModel {
   static async load(dir: string, opts: NativeModelOptions = {}): Promise<NativeModel> {
     const b = bind();
     const err = Buffer.alloc(1024);
-    const h = await callAsync<unknown>(b.fn.load, resolve(dir), { n_threads: opts.threads ?? 0, use_cuda: { cpu: 0, auto: 1, cuda: 2 }[opts.device ?? "auto"], kv_bf16: opts.kvCache === "bf16" ? 1 : 0 }, err, err.length);
+    const h = await callAsync<unknown>(b.fn.load, resolve(dir), { n_threads: opts.threads ?? 0, use_cuda: { cpu: 0, auto: 1, cuda: 2 }[opts.device ?? "auto"], kv_bf16: opts.kvCache === "bf16" ? 1 : 0, act_bf16: opts.activations === "bf16" ? 1 : 0 }, err, err.length);
     if (!h) throw new Error(err.toString("utf8", 0, Math.max(0, err.indexOf(0))) || `cannot load ${dir}`);
     return new NativeModel(h, dir);
   }
@@ -561,6 +572,26 @@ export class NativeSession {
 export function probeMachine(threads: number, mib = 512): { readGBps: number; fmaGflops: number; simd: string } {
   const b = bind();
   return { readGBps: b.fn.readGbps(threads, mib), fmaGflops: b.fn.fmaGflops(threads), simd: String(b.fn.simd()) };
+}
+
+/** Tests and benches: the engine's matmul on the kernel path in use, y[t][o] = x[t] . w[o] (+ bias[o]); w is [N][K]
+ * as f32 values or raw 16-bit patterns (f16 / bf16); activations "bf16" rounds x to bf16 first. */
+export function matmulProbe(
+  x: Float32Array,
+  T: number,
+  K: number,
+  w: Float32Array | Uint16Array,
+  wdtype: "f32" | "f16" | "bf16",
+  N: number,
+  opts: { bias?: Float32Array; activations?: "f32" | "bf16"; threads?: number } = {},
+): Float32Array {
+  if (x.length !== T * K) throw new Error(`matmulProbe: x has ${x.length} values, want T x K = ${T * K}`);
+  if (w.length !== N * K || (wdtype === "f32") !== w instanceof Float32Array) throw new Error(`matmulProbe: w must be ${N * K} ${wdtype} values`);
+  if (opts.bias && opts.bias.length !== N) throw new Error(`matmulProbe: bias has ${opts.bias.length} values, want ${N}`);
+  const y = new Float32Array(T * N);
+  const rc = bind().fn.probeMatmul(y, x, T, K, w, { f32: 0, f16: 1, bf16: 2 }[wdtype], N, opts.bias ?? null, opts.activations === "bf16" ? 1 : 0, opts.threads ?? 1);
+  if (rc !== 0) throw new Error("matmulProbe: the engine refused its arguments");
+  return y;
 }
 
 /** Tests: route every matmul through the scalar kernels (process-wide) or back to the SIMD ones. */

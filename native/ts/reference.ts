@@ -45,10 +45,11 @@ export class ReferenceModel {
   readonly cfg: RefConfig;
   private readonly w: Map<string, LoadedTensor>;
 
-  /** kvCache "bf16" rounds every cached K/V value to bf16 (nearest even), as the engine's bf16 cache stores it. */
+  /** kvCache "bf16" rounds every cached K/V value to bf16 (nearest even), as the engine's bf16 cache stores it;
+   * activations "bf16" rounds every matmul input (through f32) to bf16, as the engine's act_bf16 mode does. */
   constructor(
     dir: string,
-    private readonly opts: { kvCache?: "f32" | "bf16" } = {},
+    private readonly opts: { kvCache?: "f32" | "bf16"; activations?: "f32" | "bf16" } = {},
   ) {
     this.cfg = readRefConfig(dir);
     this.w = readSafetensors(join(dir, "model.safetensors"));
@@ -61,7 +62,8 @@ export class ReferenceModel {
   }
 
   /** y[out] = W[out, in] · x[in] (+ b[out]) */
-  private linear(x: Float64Array, W: Float64Array, out: number, b?: Float64Array): Float64Array {
+  private linear(xin: Float64Array, W: Float64Array, out: number, b?: Float64Array): Float64Array {
+    const x = this.opts.activations === "bf16" ? xin.map((v) => fromBf16(toBf16(v))) : xin;
     const n = x.length;
     const y = new Float64Array(out);
     for (let o = 0; o < out; o++) {

@@ -42,6 +42,7 @@ async function openNative(dir: string, opts: BackendOptions): Promise<Backend> {
     return await NativeBackend.open(dir, {
       threads: typeof opts.threads === "number" ? opts.threads : undefined,
       kvCache: opts.kvCache === "bf16" ? "bf16" : undefined,
+      activations: opts.activations === "bf16" ? "bf16" : undefined,
       // --concurrency caps the sequences decoding together; a problem's n samples always run together, so n > cap
       // runs one problem at a time (already a full batch).
       maxBatch: typeof opts.concurrency === "number" ? opts.concurrency : undefined,

@@ -13,6 +13,8 @@ export interface NativeBackendOptions {
   device?: "auto" | "cpu" | "cuda";
   /** CPU engine KV cache dtype (default f32). */
   kvCache?: "f32" | "bf16";
+  /** CPU engine matmul inputs: f32 (default, exact) or bf16 (rounded, as bf16 frameworks run; faster on AVX512-BF16). */
+  activations?: "f32" | "bf16";
   /** Most sequences decoding together (default 32). */
   maxBatch?: number;
   /** KV-cache budget in bytes for admitting new problems (CPU default: 40 % of RAM; none on CUDA). */
@@ -49,7 +51,7 @@ export class NativeBackend implements Backend {
     if (!status.available) throw new NativeBackendError(`--model ${dir}: the native engine is not available (${status.reason}); run npm run build:native`);
     let engine: NativeModel;
     try {
-      engine = await NativeModel.load(dir, { threads: opts.threads, device: opts.device ?? "auto", kvCache: opts.kvCache });
+      engine = await NativeModel.load(dir, { threads: opts.threads, device: opts.device ?? "auto", kvCache: opts.kvCache, activations: opts.activations });
     } catch (e) {
       throw new NativeBackendError(`--model ${dir}: ${(e as Error).message}`);
     }

@@ -41,6 +41,7 @@ interface RunFlags {
   timeoutMs?: number;
   maxAttempts?: number;
   kvCache?: "f32" | "bf16";
+  activations?: "f32" | "bf16";
   retryErrors?: boolean;
   servedModelName?: string;
   progress?: boolean;
@@ -48,9 +49,11 @@ interface RunFlags {
   json?: boolean;
 }
 
-function kvCacheDtype(v: string): "f32" | "bf16" {
-  if (v !== "f32" && v !== "bf16") throw new InvalidArgumentError(`--kv-cache must be f32 or bf16, got ${JSON.stringify(v)}.`);
-  return v;
+function f32OrBf16(flag: string): (v: string) => "f32" | "bf16" {
+  return (v) => {
+    if (v !== "f32" && v !== "bf16") throw new InvalidArgumentError(`${flag} must be f32 or bf16, got ${JSON.stringify(v)}.`);
+    return v;
+  };
 }
 
 function kList(v: string): number[] {
@@ -106,6 +109,8 @@ export function inapplicableFlags(flags: RunFlags, kind: keyof typeof KIND_NAME)
     throw new UsageError(`${flag} does not apply to ${KIND_NAME[kind]} (${why})`);
   };
   if (flags.kvCache !== undefined && kind !== "native") refuse("--kv-cache", "it sets the native engine's KV cache, used with a checkpoint directory");
+  if (flags.activations !== undefined && kind !== "native")
+    refuse("--activations", "it sets the native engine's matmul inputs, used with a checkpoint directory");
   if (flags.servedModelName !== undefined && kind !== "openai") refuse("--served-model-name", "it names the model an HTTP server serves");
   if (kind === "replay") {
     if (flags.tokenizer !== undefined) refuse("--tokenizer", "a replay's completions are already made; no prompt is rendered for a model");
@@ -193,6 +198,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       ...(flags.timeoutMs !== undefined ? { timeoutMs: flags.timeoutMs } : {}),
       ...(flags.maxAttempts !== undefined ? { maxAttempts: flags.maxAttempts } : {}),
       ...(flags.kvCache !== undefined ? { kvCache: flags.kvCache } : {}),
+      ...(flags.activations !== undefined ? { activations: flags.activations } : {}),
       ...(shipped ? { modelName: shortName } : {}),
       ...(flags.servedModelName !== undefined ? { model: flags.servedModelName } : {}),
       ...(kind === "openai" ? { chat } : {}),
@@ -220,7 +226,7 @@ async function runCommand(flags: RunFlags, ctx: CommandContext): Promise<number>
       progress: flags.quiet ? "off" : flags.progress ? "on" : "auto",
       stderr: err as NodeJS.WritableStream & { isTTY?: boolean },
       signal: abort.signal,
-      ...(kind === "native" ? { kvCache: flags.kvCache ?? "f32" } : {}),
+      ...(kind === "native" ? { kvCache: flags.kvCache ?? "f32", activations: flags.activations ?? "f32" } : {}),
       notApplicable,
       synthetic,
       provenance: provenance(ctx.argv ? ["openrs-eval", ...ctx.argv] : undefined, facts),
@@ -282,7 +288,12 @@ function runOptions(cmd: Command): Command {
     .option("--timeout-ms <ms>", "HTTP per-request timeout", positiveInt("--timeout-ms"))
     .option("--max-attempts <n>", "HTTP attempts per request, the first included (default 6)", positiveInt("--max-attempts"))
     .option("--retry-errors", "resume: generate again the samples an earlier run recorded as failed (finish reason error)")
-    .option("--kv-cache <dtype>", "checkpoint directory: KV cache of the CPU engine, f32 (exact, default) or bf16 (half the memory)", kvCacheDtype)
+    .option("--kv-cache <dtype>", "checkpoint directory: KV cache of the CPU engine, f32 (exact, default) or bf16 (half the memory)", f32OrBf16("--kv-cache"))
+    .option(
+      "--activations <dtype>",
+      "checkpoint directory: matmul inputs of the CPU engine, f32 (exact, default) or bf16 (rounded as vLLM and llama.cpp run bf16 models; bf16 dot products on AVX512-BF16 CPUs: faster prefill and batched decode)",
+      f32OrBf16("--activations"),
+    )
     .option("--progress", "always show the progress bar on stderr (default: when stderr is a TTY)")
     .option("-q, --quiet", "no progress and no closing line on stderr")
     .option("--json", "print the metrics as JSON instead of tables");

@@ -85,6 +85,8 @@ export interface RunSettings {
   preset: string;
   /** Native engine KV cache dtype (only for checkpoint runs; f32 when absent). */
   kvCache?: "f32" | "bf16";
+  /** Native engine matmul inputs (only for checkpoint runs; f32 when absent). */
+  activations?: "f32" | "bf16";
   /** Settings the backend cannot apply (a replay samples nothing): recorded, ignored, and not compared on resume. */
   notApplicable?: string[];
 }
@@ -146,11 +148,12 @@ export function sampleFingerprint(
   sampling: SamplingParams,
   suite: SuiteEntry,
   promptFormat: string,
-  engine: { kvCache?: "f32" | "bf16" } = {},
+  engine: { kvCache?: "f32" | "bf16"; activations?: "f32" | "bf16" } = {},
 ): string {
   const parts: unknown[] = [model, backend, sampling.temperature, sampling.topP, sampling.maxNewTokens, sampling.seed, suite.id, suite.version, suite.promptHash, promptFormat];
   // Appended only when not the default, so runs made before the setting existed (all f32) keep their fingerprint.
   if (engine.kvCache !== undefined && engine.kvCache !== "f32") parts.push(`kv:${engine.kvCache}`);
+  if (engine.activations !== undefined && engine.activations !== "f32") parts.push(`act:${engine.activations}`);
   return sha16(JSON.stringify(parts));
 }
 
@@ -382,6 +385,7 @@ export function settingsMismatch(prev: RunManifest, next: Pick<RunManifest, "mod
     cmp("seed", prev.settings.sampling.seed, next.settings.sampling.seed);
   }
   cmp("kv-cache", prev.settings.kvCache ?? "f32", next.settings.kvCache ?? "f32");
+  cmp("activations", prev.settings.activations ?? "f32", next.settings.activations ?? "f32");
   cmp("prompt format", prev.promptFormat, next.promptFormat);
   for (const s of next.suites) {
     const p = prev.suites.find((x) => x.id === s.id);

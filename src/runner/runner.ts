@@ -84,6 +84,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Native engine KV cache dtype: recorded and part of the fingerprint when not f32. */
   kvCache?: "f32" | "bf16";
+  /** Native engine matmul inputs: recorded and part of the fingerprint when not f32. */
+  activations?: "f32" | "bf16";
   /** Flags given that the backend cannot apply (recorded in run.json as not applicable). */
   notApplicable?: string[];
   /** True when the completions are synthetic (e.g. the shipped example): recorded so no table takes it as measured. */
@@ -226,10 +228,11 @@ export async function runEval(opts: RunOptions): Promise<RunResult> {
     concurrency: opts.concurrency,
     preset: opts.preset ?? "custom",
     ...(opts.kvCache !== undefined ? { kvCache: opts.kvCache } : {}),
+    ...(opts.activations !== undefined ? { activations: opts.activations } : {}),
     ...(opts.notApplicable?.length ? { notApplicable: [...opts.notApplicable] } : {}),
   };
   const head = { model: backend.model, backend: backend.name, settings, suites: entries, promptFormat: opts.promptFormat };
-  const engine = { kvCache: opts.kvCache };
+  const engine = { kvCache: opts.kvCache, activations: opts.activations };
   const fingerprints = new Map(entries.map((e) => [e.id, sampleFingerprint(backend.model, backend.name, sampling, e, opts.promptFormat, engine)]));
   // Samples this invocation is responsible for: the run's problems × sample indices below --samples, and every
   // sample of the carried suites (their problems are not loaded; the earlier run decided them).

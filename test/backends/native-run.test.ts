@@ -50,7 +50,7 @@ describe.skipIf(skip !== null)("evaluation through the native backend", () => {
     expect(readFileSync(join(out, "samples.jsonl"), "utf8")).toBe(before);
   });
 
-  it("problems decoded together (continuous batching) get exactly the completions they get one at a time; --kv-cache bf16 runs", () => {
+  it("problems decoded together (continuous batching) get exactly the completions they get one at a time; --kv-cache bf16 and --activations bf16 run", () => {
     const model = join(tmp, "tiny-batch");
     writeTinyModel(model, { arch: "qwen2", seed: 4 });
     const base = ["--model", model, "--bench", "math500", "--limit", "6", "--samples", "2", "--max-new-tokens", "12", "--data-dir", dataDir!, "-q", "--json"];
@@ -68,6 +68,12 @@ describe.skipIf(skip !== null)("evaluation through the native backend", () => {
     expect(completions(join(tmp, "bf16"))).toHaveLength(12);
     // The KV dtype is a setting of the run: a bf16 rerun into the f32 run's folder is refused, not silently reused.
     expect(() => cli([...base, "--kv-cache", "bf16", "--out", join(tmp, "batched")])).toThrow(/different settings \(kv-cache "f32" → "bf16"\)/);
+    // bf16 matmul inputs: batching stays exact on every kernel path, the setting is recorded and guarded the same way.
+    cli([...base, "--activations", "bf16", "--out", join(tmp, "act")]);
+    cli([...base, "--activations", "bf16", "--concurrency", "1", "--out", join(tmp, "act-serial")]);
+    expect(completions(join(tmp, "act"))).toEqual(completions(join(tmp, "act-serial")));
+    expect(JSON.parse(readFileSync(join(tmp, "act", "run.json"), "utf8")).settings.activations).toBe("bf16");
+    expect(() => cli([...base, "--activations", "bf16", "--out", join(tmp, "batched")])).toThrow(/different settings \(activations "f32" → "bf16"\)/);
   });
 
   it("the paper's default 32,768 new tokens on a checkpoint with a 1,024-token context: clamped to fit, recorded, run completes", () => {

@@ -133,6 +133,10 @@ describe("flags that do not apply, --k, --served-model-name", () => {
     const kv = await run(["--model", `replay:${replay}`, "--kv-cache", "bf16", "--out", join(tmp, "kv")]);
     expect(kv.code).toBe(2);
     expect(kv.stderr).toMatch(/^openrs-eval: --kv-cache does not apply to a replay file \(/);
+    const act = await run(["--model", `replay:${replay}`, "--activations", "bf16", "--out", join(tmp, "act")]);
+    expect(act.code).toBe(2);
+    expect(act.stderr).toMatch(/^openrs-eval: --activations does not apply to a replay file \(/);
+    expect((await run(["--model", `replay:${replay}`, "--activations", "f16", "--out", join(tmp, "act2")])).stderr).toMatch(/--activations must be f32 or bf16, got "f16"/);
     const tok = await run(["--model", `replay:${replay}`, "--tokenizer", tmp, "--out", join(tmp, "tok")]);
     expect(tok.stderr).toMatch(/--tokenizer does not apply to a replay file/);
     const out = join(tmp, "replay-t");

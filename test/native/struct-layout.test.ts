@@ -83,7 +83,7 @@ describe("openrs.h struct layouts", () => {
     const c = JSON.parse(r.stdout) as Layout;
     expect(differences(c, koffiLayout(allStructs()), headerFields(header))).toEqual([]);
     expect(c.openrs_adamw_params.fields.hf_no_decay).toEqual({ offset: 48, size: 4 });
-    expect(c.openrs_model_info.fields.kv_bytes_per_pos).toEqual({ offset: 88, size: 8 }); // the int64 after char[48]
+    expect(c.openrs_model_info.fields.kv_bytes_per_pos).toEqual({ offset: 96, size: 8 }); // the int64 after char[48], padded to 8
   });
 
   it("a field added on one side only, or laid out differently, is reported", () => {

@@ -112,6 +112,11 @@ describe("run records", () => {
     const legacy = sampleFingerprint("m", "native-cpu", PAPER_SAMPLING, entry, "user-message");
     expect(sampleFingerprint("m", "native-cpu", PAPER_SAMPLING, entry, "user-message", { kvCache: "f32" })).toBe(legacy);
     expect(sampleFingerprint("m", "native-cpu", PAPER_SAMPLING, entry, "user-message", { kvCache: "bf16" })).not.toBe(legacy);
+    // bf16 activations likewise: f32 keeps the old fingerprint, bf16 makes another (and another again with a bf16 cache).
+    const act = sampleFingerprint("m", "native-cpu", PAPER_SAMPLING, entry, "user-message", { activations: "bf16" });
+    expect(sampleFingerprint("m", "native-cpu", PAPER_SAMPLING, entry, "user-message", { kvCache: "f32", activations: "f32" })).toBe(legacy);
+    expect(act).not.toBe(legacy);
+    expect(sampleFingerprint("m", "native-cpu", PAPER_SAMPLING, entry, "user-message", { kvCache: "bf16", activations: "bf16" })).not.toBe(act);
   });
 
   it("records kv-cache, provenance and synthetic in run.json", async () => {

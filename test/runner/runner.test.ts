@@ -155,6 +155,7 @@ describe("runEval with the replay backend", () => {
       [{ sampling: { ...PAPER_SAMPLING, temperature: 0.7 } }, /different settings.*temperature 0\.6 → 0\.7/],
       [{ sampling: { ...PAPER_SAMPLING, seed: 1 } }, /seed 1234 → 1/],
       [{ kvCache: "bf16" }, /kv-cache "f32" → "bf16"/],
+      [{ activations: "bf16" }, /activations "f32" → "bf16"/],
     ];
     for (const [extra, message] of sampledRows) {
       await expect(runEval(options(sampled, new TestBackend("test:"), extra))).rejects.toThrow(message);

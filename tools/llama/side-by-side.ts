@@ -1,10 +1,13 @@
 // side-by-side.ts: openrs vs llama.cpp on the same random weights, alternating, ratio per round.
 //   LLAMA_CPP_BIN=/path/to/llama.cpp/build/bin npx tsx tools/llama/side-by-side.ts [--shape B,A] [--dtype BF16|F16]
 //     [--rounds 2] [--threads 2] [--prefill 512] [--steps 64] [--prompt 128] [--batches 1,8,32] [--kernels avx512]
+//     [--activations f32,bf16]
 // Writes each shape once as a Hugging Face checkpoint (tools/bench/native-bench.ts's random model) and converts it
 // to GGUF byte for byte (tools/llama/hf-to-gguf.ts). Each round runs our engine, then llama-bench (prefill, decode
 // batch 1) and llama-batched-bench (decode at each batch after the same prompt), and prints ours / theirs. Without
 // LLAMA_CPP_BIN it prints our figures and the GGUF path only. llama.cpp is never built or committed here.
+// --activations runs our engine once per matmul-input precision: f32 (exact, our default) and bf16 (inputs rounded to
+// bf16, as llama.cpp feeds a bf16 model's matmuls; bf16 dot products on AVX512-BF16 CPUs).
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -20,11 +23,20 @@ function arg(name: string, def: string): string {
 
 type Figures = Record<string, number>; // phase -> tokens/s
 
-async function ours(dir: string, threads: number, prefill: number, prompt: number, steps: number, batches: number[]): Promise<Figures> {
-  using model = await NativeModel.load(dir, { threads, device: "cpu" });
+async function ours(
+  dir: string,
+  threads: number,
+  prefill: number,
+  prompt: number,
+  steps: number,
+  batches: number[],
+  activations: "f32" | "bf16",
+): Promise<Figures> {
+  using model = await NativeModel.load(dir, { threads, device: "cpu", activations });
   using s = model.session();
   const toks = Array.from({ length: Math.max(prefill, prompt) }, (_, i) => (i * 7919) % 150000);
-  await s.logits(toks.slice(0, 8));
+  // Warm-up at full size, as llama-bench warms up: the first prefill also pays first-touch page faults on its buffers.
+  await s.logits(toks.slice(0, prefill), 1);
   const f: Figures = {};
   let t0 = performance.now();
   await s.logits(toks.slice(0, prefill), 1);
@@ -90,6 +102,8 @@ const prefill = Number(arg("prefill", "512"));
 const steps = Number(arg("steps", "64"));
 const prompt = Number(arg("prompt", "128"));
 const batches = arg("batches", "1,8,32").split(",").map(Number);
+const modes = arg("activations", "f32,bf16").split(",");
+for (const m of modes) if (m !== "f32" && m !== "bf16") throw new Error(`--activations ${m}: want f32 and/or bf16`);
 if (process.argv.includes("--kernels")) setKernels(arg("kernels", "") as KernelPath);
 const bin = process.env.LLAMA_CPP_BIN;
 if (bin && !existsSync(join(bin, "llama-bench"))) throw new Error(`LLAMA_CPP_BIN=${bin}: no llama-bench there`);
@@ -103,13 +117,15 @@ for (const name of shapes) {
   console.log(`${SHAPES[name].label}, ${dtype}: ${dir} (safetensors) = ${gguf} (GGUF)`);
   for (let r = 1; r <= rounds; r++) {
     const la = loadavg()[0].toFixed(2);
-    const a = await ours(dir, threads, prefill, prompt, steps, batches);
+    const a: Record<string, Figures> = {};
+    for (const m of modes) a[m] = await ours(dir, threads, prefill, prompt, steps, batches, m as "f32" | "bf16");
     const b = bin ? theirs(bin, gguf, threads, prefill, prompt, steps, batches) : {};
-    for (const phase of Object.keys(a)) {
+    for (const phase of Object.keys(a[modes[0]])) {
       const t = b[phase];
+      const cols = modes.map((m) => `openrs ${m} ${a[m][phase].toFixed(1)}` + (t ? ` (ratio ${(a[m][phase] / t).toFixed(2)})` : ""));
       console.log(
-        `round ${r} (load ${la}) ${name} ${phase}: openrs ${a[phase].toFixed(1)} tok/s` +
-          (t ? `, llama.cpp ${t.toFixed(1)} tok/s, ratio ${(a[phase] / t).toFixed(2)}` : bin ? ", llama.cpp: no figure" : " (set LLAMA_CPP_BIN for llama.cpp)"),
+        `round ${r} (load ${la}) ${name} ${phase} tok/s: ${cols.join(", ")}` +
+          (t ? `, llama.cpp ${t.toFixed(1)}` : bin ? ", llama.cpp: no figure" : " (set LLAMA_CPP_BIN for llama.cpp)"),
       );
     }
   }

@@ -124,10 +124,34 @@ static void rows_tokens(float * y, int ldy, const float * x, int t0, int t1, int
     else if (t1 - t == 1) tile<NR, 1>(y + (int64_t)t * ldy, ldy, x + (int64_t)t * K, K, W, wt, o, bias);
 }
 
+// x [T][K] -> bf16 [T][Kp] (nearest even, zero padded) on any path: the same bits whatever the kernels.
+static void round_bf16(uint16_t * out, const float * x, int T, int K, int Kp, Kernels path) {
+    if (path >= Kernels::AVX512) return round_bf16_avx512(out, x, T, K, Kp);
+    for (int t = 0; t < T; t++) {
+        for (int k = 0; k < K; k++) out[(int64_t)t * Kp + k] = f32_to_bf16(x[(int64_t)t * K + k]);
+        for (int k = K; k < Kp; k++) out[(int64_t)t * Kp + k] = 0;
+    }
+}
+
 void matmul(float * y, int ldy, const float * x, int T, int K, const void * W, DType wt, int N, const float * bias,
-            int n_threads) {
+            int n_threads, bool act_bf16) {
     const Kernels path = kernels();
-    if (path >= Kernels::AVX512) return matmul_avx512(y, ldy, x, T, K, W, wt, N, bias, n_threads, path == Kernels::AVX512BF16);
+    if (act_bf16) {
+        // Every path sees the same rounded activations; bf16 weights on AVX512-BF16 CPUs multiply them as bf16 pairs,
+        // the others widen them back (exactly) and run their f32 kernels.
+        thread_local std::vector<uint16_t> xb_buf;
+        thread_local std::vector<float> xr_buf;
+        const int Kp = (K + 31) & ~31;
+        xb_buf.resize((size_t)T * Kp);
+        uint16_t * xb = xb_buf.data();
+        round_bf16(xb, x, T, K, Kp, path);
+        if (path == Kernels::AVX512BF16 && wt == DType::BF16) return matmul_bf16dot(y, ldy, xb, Kp, T, K, (const uint16_t *)W, N, bias, n_threads);
+        xr_buf.resize((size_t)T * K);
+        for (int t = 0; t < T; t++)
+            for (int k = 0; k < K; k++) xr_buf[(size_t)t * K + k] = bf16_to_f32(xb[(int64_t)t * Kp + k]);
+        x = xr_buf.data();
+    }
+    if (path >= Kernels::AVX512) return matmul_avx512(y, ldy, x, T, K, W, wt, N, bias, n_threads);
     // Token blocks keep x (TB x K f32, <= ~256 KB) in L2 while each thread streams its rows of W through it.
     const int TB = 48;
     const int nblk = (N + 3) / 4;

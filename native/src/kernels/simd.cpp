@@ -50,12 +50,10 @@ static int parse(const char * name) {
 }
 
 // The path chosen at load: OPENRS_KERNELS (a lower path; an unknown or unavailable one is refused with a notice and
-// the CPU's best is kept), OPENRS_NO_SIMD=1 (scalar, kept for old scripts), else the CPU's best.
-// The default stops at avx512: on the AVX512-BF16 CPU measured (AMD EPYC, Zen 4), the bf16 dot-product path with
-// its three-term activations ran prefill at 0.62x and decode at 0.75x of the avx512 path per CPU-second (two terms
-// miss the reference bound), so it is only taken when asked for.
+// the CPU's best is kept), OPENRS_NO_SIMD=1 (scalar, kept for old scripts), else the CPU's best. avx512bf16 differs
+// from avx512 only for bf16-rounded activations (act_bf16): f32 activations run the same f32 kernels on both.
 static int initial() {
-    const int best = std::min((int)cpu_kernels(), (int)Kernels::AVX512);
+    const int best = (int)cpu_kernels();
     if (getenv("OPENRS_NO_SIMD")) return 0;
     const char * e = getenv("OPENRS_KERNELS");
     if (!e || !*e) return best;
