@@ -2,6 +2,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <thread>
 #include <immintrin.h>
 #include <vector>
 
@@ -13,6 +15,15 @@
 // GCC 12 flags its own AVX-512 intrinsics headers (_mm512_undefined_* placeholders) as uninitialised.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// fn(c) for c < n on n threads at once (a probe must run all its threads concurrently; the engine's pool lets a fast
+// thread take a slow one's task).
+static void on_threads(int n, const std::function<void(int)> & fn) {
+    std::vector<std::thread> ts;
+    for (int c = 1; c < n; c++) ts.emplace_back(fn, c);
+    fn(0);
+    for (auto & t : ts) t.join();
+}
 
 static double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
@@ -32,14 +43,17 @@ __attribute__((target("avx2"))) static float sum_avx2(const float * p, size_t n)
 extern "C" double openrs_probe_read_gbps(int32_t n_threads, int32_t mib) {
     size_t n = (size_t)mib * 1024 * 1024 / 4;
     std::vector<float> buf(n);
-#pragma omp parallel for num_threads(n_threads) schedule(static)
-    for (size_t i = 0; i < n; i++) buf[i] = (float)(i & 7); // first touch by the reading threads
+    n_threads = std::max(1, n_threads);
+    on_threads(n_threads, [&](int c) { // first touch by the reading threads
+        for (size_t i = n * c / n_threads; i < n * (c + 1) / n_threads; i++) buf[i] = (float)(i & 7);
+    });
     double best = 1e30, sink = 0;
+    std::vector<double> part(n_threads);
     for (int pass = 0; pass < 5; pass++) {
         double t0 = now();
-#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(+ : sink)
-        for (int c = 0; c < n_threads; c++) sink += sum_avx2(buf.data() + n * c / n_threads, n / n_threads);
+        on_threads(n_threads, [&](int c) { part[c] = sum_avx2(buf.data() + n * c / n_threads, n / n_threads); });
         best = std::min(best, now() - t0);
+        for (double s : part) sink += s;
     }
     if (sink == 42.4242) std::abort(); // keeps the sums alive
     return (double)n * 4 / best / 1e9;
@@ -70,8 +84,10 @@ extern "C" double openrs_probe_fma_gflops(int32_t n_threads) {
     const bool wide = openrs::kernels() >= openrs::Kernels::AVX512;
     const long iters = wide ? 10000000 : 20000000;
     double t0 = now(), sink = 0;
-#pragma omp parallel for num_threads(n_threads) schedule(static) reduction(+ : sink)
-    for (int c = 0; c < n_threads; c++) sink += wide ? fma_loop512(iters) : fma_loop(iters);
+    n_threads = std::max(1, n_threads);
+    std::vector<double> part(n_threads);
+    on_threads(n_threads, [&](int c) { part[c] = wide ? fma_loop512(iters) : fma_loop(iters); });
+    for (double s : part) sink += s;
     double dt = now() - t0;
     if (sink == 42.4242) std::abort();
     return (double)n_threads * iters * 10 * (wide ? 16 : 8) * 2 / dt / 1e9;

@@ -129,6 +129,13 @@ void parallel_for(int n, int n_threads, const std::function<void(int)> & fn) {
     }
 }
 
+void parallel_range(int64_t n, int n_threads, int64_t min_chunk, const std::function<void(int64_t, int64_t)> & fn) {
+    if (n <= 0) return;
+    const int64_t nr = std::max<int64_t>(1, std::min<int64_t>((int64_t)std::max(1, n_threads) * 4, n / std::max<int64_t>(1, min_chunk)));
+    if (nr == 1 || n_threads <= 1) return fn(0, n);
+    parallel_for((int)nr, n_threads, [&](int r) { fn(n * r / nr, n * (r + 1) / nr); });
+}
+
 const char * threads_policy() {
     static char buf[64];
     snprintf(buf, sizeof buf, "pool, spin %d us then sleep", spin_us());

@@ -6,6 +6,7 @@
 // under load), then blocks on a condition variable. Tasks are claimed dynamically, so a descheduled worker delays
 // only the task it holds; the calling thread works too. Results never depend on which thread ran a task.
 #pragma once
+#include <cstdint>
 #include <functional>
 
 namespace openrs {
@@ -13,6 +14,10 @@ namespace openrs {
 // Runs fn(i) for i in [0, n) on up to n_threads threads (the caller included). Nested calls, and calls while another
 // thread holds the pool, run inline on the caller (same results, fewer threads).
 void parallel_for(int n, int n_threads, const std::function<void(int)> & fn);
+
+// Element-wise loops: fn(begin, end) over contiguous ranges covering [0, n), about 4 per thread and at least
+// min_chunk elements each (one range, on the caller, when n < 2 * min_chunk or n_threads is 1).
+void parallel_range(int64_t n, int n_threads, int64_t min_chunk, const std::function<void(int64_t, int64_t)> & fn);
 
 // OPENRS_SPIN_US overrides the spin time (0 = sleep at once). Reported by threads_policy().
 const char * threads_policy();

@@ -110,11 +110,6 @@ function bind(): Bindings {
   if (bound) return bound;
   const st = nativeStatus();
   if (!st.available || !st.path) throw new Error(st.reason);
-  // OpenMP threads spin-wait between parallel regions by default; on a shared machine (or with a trainer alternating
-  // generation and training) a spinning thread steals the core its descheduled partner needs (decode on 2 threads
-  // measured 6-17x slower under a competing load). Passive waits cost a few microseconds per region instead. libgomp
-  // reads the variable once, when it is loaded with the library just below, so it is set here (unless the user set it).
-  process.env.OMP_WAIT_POLICY ??= "passive";
   const lib = koffi.load(st.path);
   const { ModelInfo, SamplingParams } = declareStructs();
   const TokenCb = koffi.proto("int32_t openrs_token_cb(void *user, int32_t seq, int32_t token)");

@@ -102,8 +102,10 @@ class SampleFailure extends Error {}
  */
 export type UsageConvention = "sum" | "choice" | "none" | "one-choice" | "unknown";
 
-/** The limit in a refusal of `n` (llama.cpp: "Field 'n': Value must be between 1 <= value <= 16"), when below `asked`. */
+/** The limit in a refusal of `n` (llama.cpp: "Field 'n': Value must be between 1 <= value <= 16"; its 2025 builds:
+ * "Only one completion choice is allowed", an HTTP 500), when below `asked`. */
 export function nLimitOf(message: string, asked: number): number | null {
+  if (/only one (?:completion )?choice is allowed/i.test(message)) return asked > 1 ? 1 : null;
   if (!/(?:['"`]n['"`]|\bn\b)/.test(message)) return null;
   const m = /(?:<=|≤|at most|less than or equal to|no more than|maximum(?: value)?(?: is| of)?)\s*(\d+)/i.exec(message);
   if (!m) return null;
@@ -676,7 +678,7 @@ export class OpenAIBackend implements Backend {
           attempt--;
           continue;
         }
-        const limit = res.status === 400 ? nLimitOf(msg, Number(body.n)) : null;
+        const limit = res.status === 400 || res.status === 500 ? nLimitOf(msg, Number(body.n)) : null;
         if (limit !== null) throw new NLimitError(`openai backend: ${url}${path} refused n = ${body.n}: ${msg}`, limit);
         if (!RETRY_STATUS.has(res.status)) throw new FatalError(`openai backend: ${url}${path} refused the request: ${msg}`);
         const ra = Number(res.headers.get("retry-after"));

@@ -46,6 +46,24 @@ describe("n above the server's limit", () => {
     ]);
   });
 
+  it("a server that allows one choice only (HTTP 500, llama.cpp early 2025): one request per sample at once, no retries", async () => {
+    const s = await FakeOpenAIServer.start({ oneChoice500: true });
+    servers.push(s);
+    const b = await OpenAIBackend.open({ baseUrls: s.url, backoffBaseMs: 1 });
+    backends.push(b);
+    const gens = await b.generate(request("p/1", 3));
+    expect(gens.map((g) => [g.sampleIndex, g.completion])).toEqual(Array.from({ length: 3 }, (_, i) => [i, sampleText("PROMPT p/1", SEED + i)]));
+    // The usage probe at open (n = 2) was refused once and not retried; from then on one sample per request.
+    expect(s.requests.filter((r) => r.n > 1).map((r) => [r.n, r.attempt])).toEqual([[2, 1]]);
+    const work = s.requests.filter((r) => r.body.max_tokens !== 1);
+    expect(work.map((r) => [r.n, r.seed, r.attempt])).toEqual([
+      [1, SEED, 1],
+      [1, SEED + 1, 1],
+      [1, SEED + 2, 1],
+    ]);
+    expect(b.stats().maxN).toBe(1);
+  });
+
   // (message, n asked, limit found, why)
   const rows: [string, number, number | null, string][] = [
     ["HTTP 400: Field 'n': Value must be between 1 <= value <= 16", 20, 16, "llama.cpp"],
@@ -53,6 +71,8 @@ describe("n above the server's limit", () => {
     ["HTTP 400: n must be less than or equal to 128", 256, 128, "phrased in words"],
     ["HTTP 400: Field 'n': Value must be between 1 <= value <= 16", 16, null, "not below what was asked: not this refusal"],
     ["HTTP 400: max_tokens must be at most 4096", 20, null, "another field"],
+    ['HTTP 500: {"code":500,"message":"Only one completion choice is allowed","type":"server_error"}', 2, 1, "llama.cpp builds of early 2025"],
+    ["HTTP 500: Only one completion choice is allowed", 1, null, "already one"],
   ];
   it.each(rows)("nLimitOf(%j, %i) = %j (%s)", (message, asked, limit) => expect(nLimitOf(message, asked)).toBe(limit));
 });

@@ -55,6 +55,8 @@ export interface FakeServerOptions {
   usage?: "sum" | "first" | "per-choice" | "none";
   /** Refuses `n` above this with llama.cpp's HTTP 400 ("Field 'n': Value must be between 1 <= value <= N"). */
   maxN?: number;
+  /** Refuses any `n` > 1 as llama.cpp's early-2025 server does: HTTP 500 "Only one completion choice is allowed". */
+  oneChoice500?: boolean;
 }
 
 /**
@@ -217,6 +219,10 @@ export class FakeOpenAIServer {
       authorization: req.headers.authorization,
     };
     this.requests.push(r);
+    if (this.opts.oneChoice500 && r.n > 1) {
+      this.json(res, 500, { error: { code: 500, message: "Only one completion choice is allowed", type: "server_error" } });
+      return;
+    }
     if (this.opts.maxN !== undefined && r.n > this.opts.maxN) {
       this.json(res, 400, { error: { code: 400, message: `Field 'n': Value must be between 1 <= value <= ${this.opts.maxN}`, type: "invalid_request_error" } });
       return;

@@ -67,6 +67,8 @@ export interface BenchOptions {
   /** Force a kernel path (default: the engine's choice). */
   kernels?: KernelPath;
   dtype: "BF16" | "F16";
+  /** Matmul inputs: f32 (exact, the engine's default) or bf16 (rounded; bf16 dot products on AVX512-BF16). */
+  activations?: "f32" | "bf16";
   json?: string;
 }
 
@@ -88,6 +90,7 @@ export async function runBench(opt: BenchOptions): Promise<void> {
     cpu: cpus()[0]?.model ?? "?",
     threads: opt.threads,
     kernels: probe.simd,
+    activations: opt.activations ?? "f32",
     cpuCanRun: paths.runnable,
     threadPolicy: threadsPolicy(),
     readGBps: probe.readGBps,
@@ -95,7 +98,7 @@ export async function runBench(opt: BenchOptions): Promise<void> {
     loadAtStart: load(),
   };
   console.log(
-    `machine: ${header.cpu}, ${opt.threads} threads, kernels ${probe.simd} (CPU runs ${paths.runnable.join(", ")}), ${header.threadPolicy}, ` +
+    `machine: ${header.cpu}, ${opt.threads} threads, kernels ${probe.simd}, ${header.activations} activations (CPU runs ${paths.runnable.join(", ")}), ${header.threadPolicy}, ` +
       `read bandwidth ${probe.readGBps.toFixed(1)} GB/s, f32 FMA peak ${probe.fmaGflops.toFixed(0)} GFLOP/s, load average ${header.loadAtStart}`,
   );
   const rows: { model: string; phase: string; tokS: number[] }[] = [];
@@ -105,7 +108,7 @@ export async function runBench(opt: BenchOptions): Promise<void> {
     const o = { ...shapeO, dtype: opt.dtype };
     const label = `${base}, ${opt.dtype}`;
     const dir = ensureModel(name, o);
-    using model = await NativeModel.load(dir, { threads: opt.threads });
+    using model = await NativeModel.load(dir, { threads: opt.threads, activations: opt.activations });
     using s = model.session();
     const prompt = Array.from({ length: Math.max(opt.prefillTokens, opt.decodePrompt) }, (_, i) => (i * 7919) % 150000);
     await s.logits(prompt.slice(0, 8)); // page the weights in
@@ -212,6 +215,8 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   for (const s of shapes) if (!SHAPES[s]) throw new Error(`unknown --shape ${s} (A or B)`);
   const dtype = arg("dtype", "BF16");
   if (dtype !== "BF16" && dtype !== "F16") throw new Error(`--dtype ${dtype}: want BF16 or F16`);
+  const activations = arg("activations", "f32");
+  if (activations !== "f32" && activations !== "bf16") throw new Error(`--activations ${activations}: want f32 or bf16`);
   const reps = Number(arg("reps", "3"));
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps ${arg("reps", "")}: want a positive integer`);
   await runBench({
@@ -224,6 +229,7 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
     reps,
     kernels: (process.argv.includes("--kernels") ? arg("kernels", "") : undefined) as KernelPath | undefined,
     dtype,
+    activations,
     json: process.argv.includes("--json") ? arg("json", "") : undefined,
     sampledBatch: Number(arg("sampled", "32")),
     concurrent: Number(arg("concurrent", "0")),

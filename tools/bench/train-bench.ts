@@ -79,8 +79,8 @@ function torchPeer(s: Shape, threads: number): { secs: number[]; version: string
   const script = join(dirname(fileURLToPath(import.meta.url)), "train-torch-peer.py");
   const o = s.o;
   const spec = { hidden: o.hidden, layers: o.layers, heads: o.heads, kvHeads: o.kvHeads, ffn: o.ffn, vocab: o.vocab, tied: o.tied, seqs: s.seqs, seq_len: s.seqLen, prompt: 16, steps: s.steps, threads };
-  // The peer gets the engine's OpenMP policy (passive waits): torch's spinning threads are several times slower on a
-  // shared machine, and the comparison is of kernels, not of wait policies.
+  // The peer's OpenMP threads wait passively, like the engine's pool after its short spin: torch's spinning threads
+  // are several times slower on a shared machine, and the comparison is of kernels, not of wait policies.
   const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? "passive" };
   const r = spawnSync("/usr/bin/python3", [script, JSON.stringify(spec)], { encoding: "utf8", timeout: 1_800_000, env });
   if (r.error) return `PyTorch peer skipped: ${r.error.message}`;

@@ -6,22 +6,25 @@
 #include <vector>
 
 #include "../kernels/matmul.hpp"
+#include "../threads.hpp"
 
 namespace openrs {
 
 // out[c, r] = in[r, c] for in [R, C], in 32x32 blocks.
 static void transpose(float * out, const float * in, int R, int C, int nt) {
     const int B = 32;
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && (int64_t)R * C > 65536)
-    for (int r0 = 0; r0 < R; r0 += B)
+    parallel_for((R + B - 1) / B, (int64_t)R * C > 65536 ? nt : 1, [&](int rb) {
+        const int r0 = rb * B;
         for (int c0 = 0; c0 < C; c0 += B)
             for (int r = r0; r < std::min(R, r0 + B); r++)
                 for (int c = c0; c < std::min(C, c0 + B); c++) out[(size_t)c * R + r] = in[(size_t)r * C + c];
+    });
 }
 
 static void add_into(float * dst, const float * src, size_t n, int nt) {
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && n > 65536)
-    for (int64_t i = 0; i < (int64_t)n; i++) dst[i] += src[i];
+    parallel_range((int64_t)n, nt, 32768, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; i++) dst[i] += src[i];
+    });
 }
 
 // Per-thread scratch that only grows: the backward calls these a few times per layer with the same shapes, and
@@ -51,23 +54,24 @@ void mm_dw(float * dW, const float * dY, const float * X, int T, int N, int K, i
 }
 
 void swiglu(float * h, const float * g, const float * u, int64_t n, int nt) {
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && n >= 65536)
-    for (int64_t i = 0; i < n; i++) h[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+    parallel_range(n, nt, 32768, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; i++) h[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+    });
 }
 
 void swiglu_backward(float * dg, float * du, const float * dh, const float * g, const float * u, int64_t n, int nt) {
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && n >= 65536)
-    for (int64_t i = 0; i < n; i++) {
-        const float s = 1.f / (1.f + std::exp(-g[i]));
-        du[i] = dh[i] * g[i] * s;
-        dg[i] = dh[i] * u[i] * s * (1.f + g[i] * (1.f - s));
-    }
+    parallel_range(n, nt, 32768, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; i++) {
+            const float s = 1.f / (1.f + std::exp(-g[i]));
+            du[i] = dh[i] * g[i] * s;
+            dg[i] = dh[i] * u[i] * s * (1.f + g[i] * (1.f - s));
+        }
+    });
 }
 
 void rmsnorm_backward(float * dx, float * dw, const float * dy, const float * x, const float * w, int rows, int n, float eps, int nt) {
     std::vector<float> rr(rows);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && rows >= 8)
-    for (int t = 0; t < rows; t++) {
+    parallel_for(rows, rows >= 8 ? nt : 1, [&](int t) {
         const float * xr = x + (size_t)t * n;
         const float * dyr = dy + (size_t)t * n;
         double ss = 0, dot = 0;
@@ -79,7 +83,7 @@ void rmsnorm_backward(float * dx, float * dw, const float * dy, const float * x,
         rr[t] = (float)r;
         const double c = r * r * r * dot / n;
         for (int i = 0; i < n; i++) dx[(size_t)t * n + i] = (float)(r * dyr[i] * w[i] - xr[i] * c);
-    }
+    });
     for (int t = 0; t < rows; t++)
         for (int i = 0; i < n; i++) dw[i] += dy[(size_t)t * n + i] * x[(size_t)t * n + i] * rr[t];
 }

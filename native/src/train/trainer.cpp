@@ -10,6 +10,7 @@
 
 #include "../kernels/attention.hpp"
 #include "../kernels/matmul.hpp"
+#include "../threads.hpp"
 #include "../kernels/rowops.hpp"
 #include "../sampler.hpp"
 #include "grad_kernels.hpp"
@@ -132,8 +133,7 @@ void layer_forward(const Model & m, int l, const Rows & R, const float * rc, con
     a.g.resize((size_t)T * ff);
     a.u.resize((size_t)T * ff);
     const bool par_rows = nt > 1 && T >= 8;
-#pragma omp parallel for schedule(static) num_threads(nt) if (par_rows)
-    for (int t = 0; t < T; t++) rmsnorm(&a.xn1[(size_t)t * d], &a.x[(size_t)t * d], L.attn_norm.data(), 1, d, c.norm_eps);
+    parallel_for(T, par_rows ? nt : 1, [&](int t) { rmsnorm(&a.xn1[(size_t)t * d], &a.x[(size_t)t * d], L.attn_norm.data(), 1, d, c.norm_eps); });
     matmul(a.q.data(), qd, a.xn1.data(), T, d, L.wq.data, L.wq.dtype, qd, c.qkv_bias ? L.bq.data() : nullptr, nt);
     matmul(a.k.data(), kvd, a.xn1.data(), T, d, L.wk.data, L.wk.dtype, kvd, c.qkv_bias ? L.bk.data() : nullptr, nt);
     matmul(a.v.data(), kvd, a.xn1.data(), T, d, L.wv.data, L.wv.dtype, kvd, c.qkv_bias ? L.bv.data() : nullptr, nt);
@@ -141,8 +141,7 @@ void layer_forward(const Model & m, int l, const Rows & R, const float * rc, con
         a.qlin = a.q;
         a.klin = a.k;
     }
-#pragma omp parallel for schedule(static) num_threads(nt) if (par_rows)
-    for (int t = 0; t < T; t++) {
+    parallel_for(T, par_rows ? nt : 1, [&](int t) {
         const float * cs = rc + (size_t)t * hd / 2;
         const float * sn = rs + (size_t)t * hd / 2;
         float * q = &a.q[(size_t)t * qd];
@@ -153,23 +152,21 @@ void layer_forward(const Model & m, int l, const Rows & R, const float * rc, con
         }
         for (int h = 0; h < nh; h++) rope(q + h * hd, hd, cs, sn);
         for (int h = 0; h < nkv; h++) rope(k + h * hd, hd, cs, sn);
-    }
+    });
     const float scale = 1.f / std::sqrt((float)hd);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && T * nkv > 1)
-    for (int tk = 0; tk < T * nkv; tk++) {
+    parallel_for(T * nkv, T * nkv > 1 ? nt : 1, [&](int tk) {
         const int t = tk / nkv, hk = tk % nkv;
         const size_t base = (size_t)R.first[t] * kvd + (size_t)hk * hd;
         const KVView kv{a.k.data() + base, a.v.data() + base, DType::F32};
         attend(&a.att[(size_t)t * qd + (size_t)hk * G * hd], &a.q[(size_t)t * qd + (size_t)hk * G * hd], G, hd, kv, kvd, R.pos[t] + 1,
                scale, &a.lse[(size_t)t * nh + hk * G]);
-    }
+    });
     std::vector<float> tmp((size_t)T * d);
     matmul(tmp.data(), d, a.att.data(), T, qd, L.wo.data, L.wo.dtype, d, nullptr, nt);
-#pragma omp parallel for schedule(static) num_threads(nt) if (par_rows)
-    for (int t = 0; t < T; t++) {
+    parallel_for(T, par_rows ? nt : 1, [&](int t) {
         for (int i = 0; i < d; i++) a.xmid[(size_t)t * d + i] = a.x[(size_t)t * d + i] + tmp[(size_t)t * d + i];
         rmsnorm(&a.xn2[(size_t)t * d], &a.xmid[(size_t)t * d], L.ffn_norm.data(), 1, d, c.norm_eps);
-    }
+    });
     matmul(a.g.data(), ff, a.xn2.data(), T, d, L.wg.data, L.wg.dtype, ff, nullptr, nt);
     matmul(a.u.data(), ff, a.xn2.data(), T, d, L.wu.data, L.wu.dtype, ff, nullptr, nt);
     std::vector<float> h((size_t)T * ff);
@@ -212,21 +209,19 @@ void layer_backward(const Model & m, int l, const Rows & R, const float * rc, co
     std::vector<float> dq((size_t)T * qd, 0.f), dk((size_t)T * kvd, 0.f), dv((size_t)T * kvd, 0.f);
     const float scale = 1.f / std::sqrt((float)hd);
     const int n_seq = (int)R.seq_first.size();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && n_seq * nkv > 1)
-    for (int sk = 0; sk < n_seq * nkv; sk++) {
+    parallel_for(n_seq * nkv, n_seq * nkv > 1 ? nt : 1, [&](int sk) {
         const int s = sk / nkv, hk = sk % nkv;
         attention_backward(dq.data(), dk.data(), dv.data(), datt.data(), a.q.data(), a.k.data(), a.v.data(), a.lse.data(),
                            R.seq_first[s], R.seq_rows[s], hk, G, hd, nh, nkv, scale);
-    }
+    });
     datt = {};
     // RoPE is a rotation: its backward rotates by the negative angle.
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && T >= 8)
-    for (int t = 0; t < T; t++) {
+    parallel_for(T, T >= 8 ? nt : 1, [&](int t) {
         const float * cs = rc + (size_t)t * hd / 2;
         const float * sn = rs + (size_t)t * hd / 2;
         for (int h2 = 0; h2 < nh; h2++) rope_backward(&dq[(size_t)t * qd + h2 * hd], hd, cs, sn);
         for (int h2 = 0; h2 < nkv; h2++) rope_backward(&dk[(size_t)t * kvd + h2 * hd], hd, cs, sn);
-    }
+    });
     if (c.qk_norm) {
         std::vector<float> t1(dq.size()), t2(dk.size());
         rmsnorm_backward(t1.data(), lg.qn->g.data(), dq.data(), a.qlin.data(), L.q_norm.data(), T * nh, hd, c.norm_eps, nt);
@@ -314,8 +309,7 @@ void Trainer::run(const PackedBatch & b, float temperature, const float * weight
     for (int r0 = 0; r0 < Ts; r0 += RB) {
         const int nr = std::min(RB, Ts - r0);
         matmul(lg.data(), V, &xf[(size_t)r0 * d], nr, d, m.lm_head.data, m.lm_head.dtype, V, nullptr, nt);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nr > 1)
-        for (int i = 0; i < nr; i++) {
+        parallel_for(nr, nr > 1 ? nt : 1, [&](int i) {
             float * z = &lg[(size_t)i * V];
             if (temperature != 1.f)
                 for (int j = 0; j < V; j++) z[j] /= temperature;
@@ -330,7 +324,7 @@ void Trainer::run(const PackedBatch & b, float temperature, const float * weight
             }
             lse[r0 + i] = mx + std::log(sum);
             if (ent) ent[r0 + i] = (float)(lse[r0 + i] - sz / sum);
-        }
+        });
     }
     lg = {};
     if (!train) return;
@@ -343,15 +337,14 @@ void Trainer::run(const PackedBatch & b, float temperature, const float * weight
         const int nc = std::min(VC, V - c0);
         const float * Wc = (const float *)m.lm_head.data + (size_t)c0 * d;
         matmul(zc.data(), nc, xf.data(), Ts, d, Wc, DType::F32, nc, nullptr, nt);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && Ts > 1)
-        for (int i = 0; i < Ts; i++) {
+        parallel_for(Ts, Ts > 1 ? nt : 1, [&](int i) {
             const double w = (double)weights[i] / temperature;
             float * z = &zc[(size_t)i * nc];
             for (int j = 0; j < nc; j++) {
                 const double p = std::exp((double)z[j] / temperature - lse[i]);
                 z[j] = (float)(w * ((c0 + j == R.target[i] ? 1.0 : 0.0) - p));
             }
-        }
+        });
         mm_dw(head->g.data() + (size_t)c0 * d, zc.data(), xf.data(), Ts, nc, d, nt);
         mm_dx(dxf.data(), zc.data(), Ts, nc, Wc, d, nt);
     }

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "trainer.hpp"
+#include "../threads.hpp"
 
 namespace fs = std::filesystem;
 
@@ -21,12 +22,11 @@ namespace openrs {
 static double sum_sq(const std::vector<float> & g, int nt) {
     const int64_t n = (int64_t)g.size(), CH = 1 << 16, nch = (n + CH - 1) / CH;
     std::vector<double> part(nch);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && nch > 1)
-    for (int64_t c = 0; c < nch; c++) {
+    parallel_for((int)nch, nch > 1 ? nt : 1, [&](int c) {
         double s = 0;
         for (int64_t i = c * CH; i < std::min(n, (c + 1) * CH); i++) s += (double)g[i] * g[i];
         part[c] = s;
-    }
+    });
     double s = 0;
     for (double p : part) s += p;
     return s;
@@ -54,18 +54,19 @@ double Trainer::step(const AdamW & o) {
         const double decay = 1 - o.lr * (o.hf_no_decay && p.no_decay ? 0.0 : o.weight_decay);
         float * w = p.w;
         float *g = p.g.data(), *m = p.m.data(), *v = p.v.data();
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1 && p.n > 65536)
-        for (int64_t i = 0; i < (int64_t)p.n; i++) {
-            const double gi = (double)g[i] * coef;
-            const double mi = m[i] * o.beta1 + (1 - o.beta1) * gi;
-            const double vi = v[i] * o.beta2 + (1 - o.beta2) * gi * gi;
-            double wi = w[i] * decay;
-            wi += -step_size * (mi / (std::sqrt(vi) / bc2s + o.eps));
-            m[i] = (float)mi;
-            v[i] = (float)vi;
-            w[i] = (float)wi;
-            g[i] = 0.f;
-        }
+        parallel_range((int64_t)p.n, nt, 32768, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; i++) {
+                const double gi = (double)g[i] * coef;
+                const double mi = m[i] * o.beta1 + (1 - o.beta1) * gi;
+                const double vi = v[i] * o.beta2 + (1 - o.beta2) * gi * gi;
+                double wi = w[i] * decay;
+                wi += -step_size * (mi / (std::sqrt(vi) / bc2s + o.eps));
+                m[i] = (float)mi;
+                v[i] = (float)vi;
+                w[i] = (float)wi;
+                g[i] = 0.f;
+            }
+        });
     }
     return total;
 }
