@@ -77,11 +77,7 @@ void cpu_forward(const Model & m, int nt, const std::vector<BatchRow> & rows, co
         });
         matmul(g.data(), c.n_ff, xn.data(), T, d, L.wg.data, L.wg.dtype, c.n_ff, nullptr, nt, act_bf16);
         matmul(u.data(), c.n_ff, xn.data(), T, d, L.wu.data, L.wu.dtype, c.n_ff, nullptr, nt, act_bf16);
-        const int64_t nff = (int64_t)T * c.n_ff;
-        const int nsw = nt > 1 && nff >= 65536 ? nt * 4 : 1;
-        parallel_for(nsw, nt, [&](int j) { // SwiGLU
-            for (int64_t i = nff * j / nsw, e = nff * (j + 1) / nsw; i < e; i++) g[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
-        });
+        swiglu(g.data(), g.data(), u.data(), (int64_t)T * c.n_ff, nt);
         matmul(tmp.data(), d, g.data(), T, c.n_ff, L.wd.data, L.wd.dtype, d, nullptr, nt, act_bf16);
         for (size_t i = 0; i < (size_t)T * d; i++) x[i] += tmp[i];
     }

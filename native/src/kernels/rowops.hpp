@@ -1,7 +1,10 @@
-// rowops.hpp: the per-row ops of the forward pass (RMSNorm, rotate-half RoPE), shared by the generation forward and
-// the training forward so both compute bit-identical activations.
+// rowops.hpp: the per-row ops of the forward pass (RMSNorm, rotate-half RoPE, SwiGLU), shared by the generation
+// forward and the training forward so both compute bit-identical activations.
 #pragma once
 #include <cmath>
+#include <cstdint>
+
+#include "../threads.hpp"
 
 namespace openrs {
 
@@ -24,6 +27,13 @@ inline void rope(float * v, int hd, const float * cs, const float * sn) {
         v[i] = x0 * cs[i] - x1 * sn[i];
         v[i + h] = x1 * cs[i] + x0 * sn[i];
     }
+}
+
+// h[i] = silu(g[i]) * u[i] for i < n, element-wise on up to nt threads (h may be g).
+inline void swiglu(float * h, const float * g, const float * u, int64_t n, int nt) {
+    parallel_range(n, nt, 32768, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; i++) h[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
+    });
 }
 
 } // namespace openrs

@@ -53,12 +53,6 @@ void mm_dw(float * dW, const float * dY, const float * X, int T, int N, int K, i
     add_into(dW, tmp, (size_t)N * K, nt);
 }
 
-void swiglu(float * h, const float * g, const float * u, int64_t n, int nt) {
-    parallel_range(n, nt, 32768, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; i++) h[i] = g[i] / (1.f + std::exp(-g[i])) * u[i];
-    });
-}
-
 void swiglu_backward(float * dg, float * du, const float * dh, const float * g, const float * u, int64_t n, int nt) {
     parallel_range(n, nt, 32768, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; i++) {

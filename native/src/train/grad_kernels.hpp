@@ -10,8 +10,7 @@ namespace openrs {
 void mm_dx(float * dX, const float * dY, int T, int N, const float * W, int K, int nt);
 // dW[N, K] += dY[T, N]^T . X[T, K]
 void mm_dw(float * dW, const float * dY, const float * X, int T, int N, int K, int nt);
-// h = silu(g) * u, written exactly as the generation forward does.
-void swiglu(float * h, const float * g, const float * u, int64_t n, int nt);
+// dg and du of h = silu(g) * u (the forward's swiglu, kernels/rowops.hpp) from dh.
 void swiglu_backward(float * dg, float * du, const float * dh, const float * g, const float * u, int64_t n, int nt);
 // Rows of y = x / rms(x) * w: dx = d/dx (overwritten), dw += d/dw (summed in row order).
 void rmsnorm_backward(float * dx, float * dw, const float * dy, const float * x, const float * w, int rows, int n, float eps, int nt);

@@ -10,9 +10,9 @@
 
 #include "../kernels/attention.hpp"
 #include "../kernels/matmul.hpp"
-#include "../threads.hpp"
 #include "../kernels/rowops.hpp"
 #include "../sampler.hpp"
+#include "../threads.hpp"
 #include "grad_kernels.hpp"
 
 namespace openrs {
